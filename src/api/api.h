@@ -1,0 +1,17 @@
+/* The HTTP API: one file per resource, each registering its routes here. */
+#ifndef KF_API_H
+#define KF_API_H
+
+#include "http/router.h"
+
+/* kf_api_register: every route of the API; KF_EINVAL if one is refused. */
+int kf_api_register(kf_router *r);
+
+int kf_api_system_register(kf_router *r);
+int kf_api_session_register(kf_router *r);
+int kf_api_me_register(kf_router *r);
+int kf_api_users_register(kf_router *r);
+int kf_api_projects_register(kf_router *r);
+int kf_api_audit_register(kf_router *r);
+
+#endif

@@ -1,0 +1,31 @@
+/* Shared internals of src/api. */
+#ifndef KF_API_INT_H
+#define KF_API_INT_H
+
+#include "api/input.h"
+#include "core/secret.h"
+#include "http/req.h"
+#include "store/accounts.h"
+#include "store/audit.h"
+
+#include <jansson.h>
+
+/* kf_api_actor: the audit actor for REQ (borrowed strings). */
+kf_actor kf_api_actor(const kf_req *req);
+/* kf_api_time: an RFC 3339 UTC string for MS (0 → null). New reference. */
+json_t *kf_api_time(int64_t ms);
+/* kf_api_user_json: the public view of a user (never the password hash). */
+json_t *kf_api_user_json(const kf_user *u, const int64_t *project_ids, size_t nprojects,
+                         const char *lang);
+/* kf_api_password_hash: argon2id with at most a few hashes at once (each
+ * takes 64 MiB); 0 or -1. */
+int kf_api_password_hash(kf_req *req, const char *password, char out[KF_PASSWORD_HASH_LEN]);
+int kf_api_password_verify(kf_req *req, const char *hash, const char *password);
+/* kf_api_new_password: reads FIELD as a new password (8–128 characters). */
+const char *kf_api_new_password(kf_input *in, const char *field);
+/* kf_api_cursor: parses ?cursor= (an id) into *after; 0 when absent. */
+int kf_api_cursor(kf_input *in, int64_t *after);
+/* kf_api_page: {"items": ITEMS, "next_cursor": …}; steals ITEMS. */
+json_t *kf_api_page(json_t *items, int64_t next_id);
+
+#endif

@@ -1,0 +1,85 @@
+#include "cli/cli.h"
+
+#include "core/config.h"
+#include "core/err.h"
+#include "core/mem.h"
+#include "core/secret.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Splits ARGV into the command's own flags (FLAGS), positional arguments, and
+ * configuration flags, which go to kf_config_load. */
+static int split_args(int argc, char **argv, kf_cli_flag *flags, char **config_args, int *nconfig,
+                      char **positional, int *npositional)
+{
+    *nconfig = *npositional = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) != 0) {
+            positional[(*npositional)++] = argv[i];
+            continue;
+        }
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        kf_cli_flag *f = flags;
+        while (f && f->name && (strlen(f->name) != len || strncmp(f->name, name, len) != 0))
+            f++;
+        if (f && f->name) {
+            const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v) {
+                fprintf(stderr, "kefu: --%s needs a value\n", f->name);
+                return -1;
+            }
+            *f->value = v;
+            continue;
+        }
+        config_args[(*nconfig)++] = argv[i];
+        if (!eq && i + 1 < argc) config_args[(*nconfig)++] = argv[++i];
+    }
+    return 0;
+}
+
+kf_store *kf_cli_open_store(int argc, char **argv, char **envp, kf_cli_flag *flags,
+                            int *positional_argc, char ***positional)
+{
+    char **config_args = kf_calloc((size_t)argc + 1, sizeof(char *));
+    char **pos = kf_calloc((size_t)argc + 1, sizeof(char *));
+    int nconfig, npos, help, bad;
+    kf_config cfg;
+    char err[512];
+    kf_config_defaults(&cfg);
+    bad = split_args(argc, argv, flags, config_args, &nconfig, pos, &npos);
+    if (!bad && kf_config_load(&cfg, nconfig, config_args, envp, &help, err, sizeof(err))) {
+        fprintf(stderr, "kefu: %s\n", err);
+        bad = 1;
+    }
+    free(config_args);
+    if (bad) {
+        free(pos);
+        return NULL;
+    }
+    if (kf_secret_init() != 0) {
+        fprintf(stderr, "kefu: libsodium failed to initialise\n");
+        free(pos);
+        return NULL;
+    }
+    kf_store *s;
+    kf_store_opts opts = {.pool_size = 2, .statement_timeout_ms = (int)cfg.statement_timeout};
+    if (kf_store_open(cfg.db, &opts, &s, err, sizeof(err)) != KF_OK) {
+        fprintf(stderr, "kefu: %s\n", err);
+        free(pos);
+        return NULL;
+    }
+    if (kf_store_migrate(s, NULL, NULL, err, sizeof(err)) != KF_OK) {
+        fprintf(stderr, "kefu: %s\n", err);
+        kf_store_close(s);
+        free(pos);
+        return NULL;
+    }
+    *positional_argc = npos;
+    *positional = pos;
+    return s;
+}

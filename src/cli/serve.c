@@ -1,0 +1,152 @@
+/* kefu serve: open and migrate the database, seed the demo if asked, serve
+ * HTTP until SIGINT or SIGTERM, then stop cleanly. */
+#include "cli/cli.h"
+
+#include "api/api.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/secret.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "http/throttle.h"
+#include "store/demo.h"
+#include "store/store.h"
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static void print_banner(const kf_app *app, int port)
+{
+    const char *colon = strrchr(app->cfg->listen, ':');
+    char host[128];
+    snprintf(host, sizeof(host), "%.*s", (int)(colon - app->cfg->listen), app->cfg->listen);
+    if (!*host || strcmp(host, "0.0.0.0") == 0) strcpy(host, "127.0.0.1");
+    printf("kefu %s serving http://%s:%d (database: %s)\n", KEFU_VERSION, host, port,
+           kf_store_backend_name(app->store));
+    if (app->demo) {
+        size_t n;
+        const kf_demo_account *a = kf_demo_accounts(&n);
+        printf("Demo logins (password \"%s\"):", KF_DEMO_PASSWORD);
+        for (size_t i = 0; i < n; i++)
+            printf(" %s", a[i].login);
+        printf("\n");
+    }
+    printf("Press Ctrl-C to stop.\n");
+    fflush(stdout);
+}
+
+/* Opens and migrates the store; prints one line naming the cause on failure. */
+static kf_store *open_store(const kf_config *cfg, const kf_log *log)
+{
+    char err[512];
+    kf_store *s;
+    kf_store_opts opts = {.pool_size = (int)(cfg->db_pool ? cfg->db_pool : cfg->threads + 2),
+                          .statement_timeout_ms = (int)cfg->statement_timeout,
+                          .log = log};
+    if (kf_store_open(cfg->db, &opts, &s, err, sizeof(err)) != KF_OK) {
+        fprintf(stderr, "kefu: %s\n", err);
+        return NULL;
+    }
+    int applied = 0, version = 0;
+    if (kf_store_migrate(s, &applied, &version, err, sizeof(err)) != KF_OK) {
+        fprintf(stderr, "kefu: %s\n", err);
+        kf_store_close(s);
+        return NULL;
+    }
+    kf_logline l;
+    kf_log_begin(&l, log, KF_LOG_INFO, "database ready");
+    kf_log_str(&l, "backend", kf_store_backend_name(s));
+    kf_log_int(&l, "schema_version", version);
+    kf_log_int(&l, "migrations_applied", applied);
+    kf_log_end(&l);
+    return s;
+}
+
+static int run(kf_app *app, const kf_config *cfg)
+{
+    char err[512];
+    /* Signals go to sigwait below, not to whichever thread is running. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    kf_server *server;
+    if (kf_server_start(app, &server, err, sizeof(err)) != KF_OK) {
+        fprintf(stderr, "kefu: %s\n", err);
+        return 1;
+    }
+    print_banner(app, kf_server_port(server));
+    int sig = 0;
+    sigwait(&stop, &sig);
+    kf_log_msg(app->log, KF_LOG_INFO, "stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    kf_server_stop(server, 10000);
+    (void)cfg;
+    return 0;
+}
+
+int kf_cli_serve(int argc, char **argv, char **envp)
+{
+    kf_config cfg;
+    char err[512];
+    int help = 0;
+    kf_config_defaults(&cfg);
+    if (kf_config_load(&cfg, argc, argv, envp, &help, err, sizeof(err))) {
+        fprintf(stderr, "kefu: %s\n", err);
+        return 2;
+    }
+    if (help) {
+        printf("Usage: kefu serve [options]\n\nServes the kefu API and web UI.\n\n");
+        kf_config_usage(stdout);
+        return 0;
+    }
+    kf_log log = {.fd = STDERR_FILENO, .level = kf_log_level_parse(cfg.log_level)};
+    if (log.level < 0) {
+        fprintf(stderr, "kefu: --log-level must be debug, info, warn or error\n");
+        return 2;
+    }
+    if (kf_secret_init() != 0) {
+        fprintf(stderr, "kefu: libsodium failed to initialise\n");
+        return 1;
+    }
+    char dummy_hash[KF_PASSWORD_HASH_LEN];
+    if (kf_password_hash("not a password of anyone", dummy_hash) != 0) return 1;
+
+    kf_app app = {.log = &log, .cfg = &cfg, .dummy_hash = dummy_hash};
+    app.store = open_store(&cfg, &log);
+    if (!app.store) return 1;
+    int rc = 1, created = 0;
+    if (cfg.demo && kf_demo_seed(app.store, &created) != KF_OK) {
+        fprintf(stderr, "kefu: cannot create the demo data\n");
+        goto out_store;
+    }
+    app.demo = (int)cfg.demo;
+    app.router = kf_router_new();
+    if (kf_api_register(app.router) != KF_OK) {
+        fprintf(stderr, "kefu: a route was refused (missing or unknown permission)\n");
+        goto out_router;
+    }
+    app.metrics = kf_metrics_new(kf_router_count(app.router));
+    app.throttle = kf_throttle_new(cfg.login_window * 1000);
+    sem_t hash_slots;
+    sem_init(&hash_slots, 0, 2);
+    app.hash_slots = &hash_slots;
+    rc = run(&app, &cfg);
+    sem_destroy(&hash_slots);
+    kf_throttle_free(app.throttle);
+    kf_metrics_free(app.metrics);
+out_router:
+    kf_router_free(app.router);
+out_store:
+    kf_store_close(app.store);
+    kf_log_msg(&log, KF_LOG_INFO, "stopped", NULL);
+    return rc;
+}

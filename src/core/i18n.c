@@ -1,0 +1,68 @@
+#include "core/i18n.h"
+
+#include <string.h>
+#include <strings.h>
+
+static const struct {
+    const char *key, *zh, *en;
+} messages[] = {
+    /* error codes */
+    {"invalid_json", "请求体不是有效的 JSON", "The request body is not valid JSON"},
+    {"validation_failed", "输入有误，请检查标出的字段", "Some fields are invalid"},
+    {"not_found", "找不到该资源", "Not found"},
+    {"method_not_allowed", "该资源不支持此方法", "Method not allowed on this resource"},
+    {"unauthorized", "请先登录", "Please sign in"},
+    {"session_expired", "登录已失效，请重新登录", "Your session has expired; please sign in again"},
+    {"invalid_credentials", "账号或密码错误", "Wrong login or password"},
+    {"forbidden", "您的角色无权执行此操作", "Your role may not do this"},
+    {"csrf_failed", "缺少或错误的 CSRF 令牌", "Missing or wrong CSRF token"},
+    {"conflict", "与现有数据冲突", "This conflicts with existing data"},
+    {"version_conflict", "数据已被他人修改，请刷新后重试",
+     "Someone else changed this; reload and try again"},
+    {"payload_too_large", "请求体过大", "The request body is too large"},
+    {"too_many_attempts", "尝试次数过多，请稍后再试", "Too many attempts; try again later"},
+    {"too_many_requests", "请求过于频繁，请稍后再试", "Too many requests; try again later"},
+    {"unsupported_media_type", "请求体须为 application/json", "The body must be application/json"},
+    {"internal", "服务器内部错误", "Internal server error"},
+    {"unavailable", "服务暂不可用，请稍后再试", "Service unavailable; try again later"},
+    {"timeout", "数据库繁忙，请稍后再试", "The database is busy; try again"},
+    /* validation reasons */
+    {"required", "必填", "Required"},
+    {"must_be_string", "须为文本", "Must be text"},
+    {"must_be_integer", "须为整数", "Must be a whole number"},
+    {"must_be_boolean", "须为 true 或 false", "Must be true or false"},
+    {"must_be_array", "须为列表", "Must be a list"},
+    {"too_long", "过长", "Too long"},
+    {"too_short", "过短", "Too short"},
+    {"invalid", "格式不正确", "Not valid"},
+    {"unknown_field", "未知字段", "Unknown field"},
+    {"unknown_role", "未知角色", "Unknown role"},
+    {"unknown_project", "项目不存在", "No such project"},
+    {"login_taken", "该账号已存在", "This login is taken"},
+    {"wrong_password", "当前密码不正确", "The current password is wrong"},
+    {"password_too_short", "密码至少 8 位", "At least 8 characters"},
+    {"password_too_long", "密码最多 128 位", "At most 128 characters"},
+    {"bad_cursor", "分页游标无效", "Invalid page cursor"},
+    {"bad_time", "时间格式应为 RFC 3339，如 2026-01-31T08:00:00+08:00",
+     "Use RFC 3339 time, e.g. 2026-01-31T08:00:00+08:00"},
+    {"out_of_range", "超出允许范围", "Out of range"},
+    {"last_admin", "不能停用或降级最后一位系统管理员", "This is the last active administrator"},
+};
+
+const char *kf_lang_pick(const char *accept_language)
+{
+    if (!accept_language) return "zh-CN";
+    /* The first language the client names wins; anything but English is zh-CN. */
+    while (*accept_language == ' ')
+        accept_language++;
+    if (strncasecmp(accept_language, "en", 2) == 0) return "en";
+    return "zh-CN";
+}
+
+const char *kf_msg(const char *lang, const char *key)
+{
+    int en = lang && strcmp(lang, "en") == 0;
+    for (size_t i = 0; i < sizeof(messages) / sizeof(messages[0]); i++)
+        if (strcmp(messages[i].key, key) == 0) return en ? messages[i].en : messages[i].zh;
+    return key;
+}

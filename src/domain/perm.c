@@ -1,0 +1,85 @@
+#include "domain/perm.h"
+
+#include <string.h>
+
+#define R(role) (1u << (role))
+#define STAFF                                                                                      \
+    (R(KF_ROLE_ADMIN) | R(KF_ROLE_MANAGER) | R(KF_ROLE_SUPERVISOR) | R(KF_ROLE_AGENT) |            \
+     R(KF_ROLE_TECHNICIAN) | R(KF_ROLE_CASHIER))
+#define ALL (STAFF | R(KF_ROLE_RESIDENT))
+
+static const struct {
+    const char *name, *zh, *en;
+} roles[KF_ROLE_COUNT] = {
+    [KF_ROLE_ADMIN] = {"admin", "系统管理员", "Administrator"},
+    [KF_ROLE_MANAGER] = {"manager", "客服经理", "Manager"},
+    [KF_ROLE_SUPERVISOR] = {"supervisor", "客服主管", "Supervisor"},
+    [KF_ROLE_AGENT] = {"agent", "客服专员", "Agent"},
+    [KF_ROLE_TECHNICIAN] = {"technician", "维修工/端口责任人", "Technician"},
+    [KF_ROLE_CASHIER] = {"cashier", "收费员", "Cashier"},
+    [KF_ROLE_RESIDENT] = {"resident", "业主/住户", "Resident"},
+};
+
+static const kf_permission permissions[] = {
+    {"projects.read", "查看所属项目", "See the projects one belongs to", ALL},
+    {"users.read", "查看用户", "See user accounts",
+     R(KF_ROLE_ADMIN) | R(KF_ROLE_MANAGER) | R(KF_ROLE_SUPERVISOR)},
+    {"users.manage", "管理用户、角色与项目成员", "Create and change user accounts",
+     R(KF_ROLE_ADMIN)},
+    {"audit.read", "查看审计日志", "Read the audit log", R(KF_ROLE_ADMIN)},
+    {"system.metrics", "读取运行指标", "Read server metrics", R(KF_ROLE_ADMIN)},
+    {"pii.reveal", "查看完整手机号与证件号", "Reveal full phone and ID numbers",
+     R(KF_ROLE_ADMIN) | R(KF_ROLE_MANAGER)},
+};
+
+int kf_role_parse(const char *name)
+{
+    if (!name) return -1;
+    for (int i = 0; i < KF_ROLE_COUNT; i++)
+        if (strcmp(roles[i].name, name) == 0) return i;
+    return -1;
+}
+
+const char *kf_role_name(kf_role role)
+{
+    return role < KF_ROLE_COUNT ? roles[role].name : "";
+}
+
+const char *kf_role_label(kf_role role, const char *lang)
+{
+    if (role >= KF_ROLE_COUNT) return "";
+    return lang && strncmp(lang, "en", 2) == 0 ? roles[role].en : roles[role].zh;
+}
+
+const kf_permission *kf_permissions(size_t *count)
+{
+    *count = sizeof(permissions) / sizeof(permissions[0]);
+    return permissions;
+}
+
+static const kf_permission *find(const char *name)
+{
+    for (size_t i = 0; i < sizeof(permissions) / sizeof(permissions[0]); i++)
+        if (strcmp(permissions[i].name, name) == 0) return &permissions[i];
+    return NULL;
+}
+
+int kf_perm_known(const char *name)
+{
+    if (!name || !*name) return 0;
+    return strcmp(name, KF_PERM_PUBLIC) == 0 || strcmp(name, KF_PERM_AUTHENTICATED) == 0 ||
+           find(name) != NULL;
+}
+
+int kf_role_has(kf_role role, const char *perm)
+{
+    if (role >= KF_ROLE_COUNT || !perm) return 0;
+    if (strcmp(perm, KF_PERM_PUBLIC) == 0 || strcmp(perm, KF_PERM_AUTHENTICATED) == 0) return 1;
+    const kf_permission *p = find(perm);
+    return p && (p->roles & R(role));
+}
+
+int kf_role_is_global(kf_role role)
+{
+    return role == KF_ROLE_ADMIN;
+}

@@ -1,0 +1,63 @@
+#include "http/auth.h"
+
+#include "core/err.h"
+#include "core/secret.h"
+#include "core/timeutil.h"
+#include "store/accounts.h"
+
+#include <microhttpd.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *bearer_token(kf_req *req)
+{
+    const char *h = kf_req_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0) return NULL;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    return *h ? h : NULL;
+}
+
+int kf_auth_resolve(kf_req *req)
+{
+    const char *token = bearer_token(req);
+    int via_token = token != NULL;
+    if (!token) token = MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, KF_SESSION_COOKIE);
+    if (!token || !*token) return KF_EAUTH;
+    if (strlen(token) > 256) return KF_ESTALE;
+    kf_tx *tx = kf_req_read(req);
+    if (!tx) return KF_EDB;
+    char hash[KF_TOKEN_HASH_LEN];
+    kf_token_hash(token, hash);
+    kf_credential cred;
+    int rc = via_token ? kf_token_find(tx, &req->arena, hash, kf_now_ms(), &cred)
+                       : kf_session_find(tx, &req->arena, hash, kf_now_ms(), &cred);
+    if (rc == KF_ENOTFOUND) return KF_ESTALE;
+    if (rc != KF_OK) return rc;
+    int role = kf_role_parse(cred.user.role);
+    if (role < 0) return KF_ESTALE;
+    kf_auth *a = kf_arena_alloc(&req->arena, sizeof(*a));
+    a->user_id = cred.user.id;
+    a->login = cred.user.login;
+    a->display_name = cred.user.display_name;
+    a->role = (kf_role)role;
+    a->language = cred.user.language;
+    a->via_token = via_token;
+    a->session_id = cred.id;
+    a->csrf_token = cred.csrf_token;
+    rc = kf_user_projects(tx, &req->arena, a->user_id, &a->project_ids, &a->nprojects);
+    if (rc != KF_OK) return rc;
+    req->auth = a;
+    return KF_OK;
+}
+
+int kf_auth_csrf_ok(kf_req *req)
+{
+    const char *m = req->method;
+    if (!strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "OPTIONS")) return 1;
+    if (req->auth && req->auth->via_token) return 1;
+    const char *sent = kf_req_header(req, "X-CSRF-Token");
+    return sent && req->auth && req->auth->csrf_token && *req->auth->csrf_token &&
+           kf_secret_equal(sent, req->auth->csrf_token);
+}

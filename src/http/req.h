@@ -1,0 +1,102 @@
+/* One HTTP request as a handler sees it, and the ways to answer it.
+ *
+ * Memory: everything hanging off a request (strings from kf_req_param,
+ * kf_req_query, kf_arena_* allocations, the parsed body) lives until the
+ * request ends; handlers free nothing of it. json_t values passed to kf_reply_*
+ * are stolen (the reply owns the reference).
+ *
+ * A handler answers exactly once with a kf_reply_* call; one that does not
+ * answers 500. */
+#ifndef KF_REQ_H
+#define KF_REQ_H
+
+#include "core/arena.h"
+#include "domain/perm.h"
+#include "http/app.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+#define KF_MAX_PARAMS  8
+#define KF_MAX_HEADERS 8
+
+typedef struct kf_route kf_route;
+
+/* Who is calling, resolved from the session cookie or a Bearer token. */
+typedef struct {
+    int64_t user_id;
+    const char *login;
+    const char *display_name;
+    kf_role role;
+    const char *language;
+    int via_token;      /* 1: Bearer API token; 0: session cookie */
+    int64_t session_id; /* or token id when via_token */
+    const char *csrf_token;
+    int64_t *project_ids; /* the projects the user belongs to */
+    size_t nprojects;
+} kf_auth;
+
+typedef struct kf_req {
+    kf_app *app;
+    kf_arena arena;
+    void *conn; /* struct MHD_Connection *, for headers and query arguments */
+    const char *method;
+    const char *path; /* without the query string */
+    const kf_route *route;
+    const char *param_names[KF_MAX_PARAMS];
+    const char *param_values[KF_MAX_PARAMS];
+    int nparams;
+    const char *body;
+    size_t body_len;
+    json_t *json; /* parsed body, owned by the request */
+    const char *lang;
+    char request_id[40];
+    const char *ip;
+    kf_auth *auth; /* NULL until authenticated */
+    kf_tx *rtx;    /* the request's read transaction, begun on first use */
+
+    /* the answer */
+    int status;
+    const char *content_type;
+    char *resp_body; /* malloc'd, owned by the request */
+    size_t resp_len;
+    const char *header_names[KF_MAX_HEADERS];
+    const char *header_values[KF_MAX_HEADERS];
+    int nheaders;
+    const char *error_code; /* for the log line */
+} kf_req;
+
+const char *kf_req_param(const kf_req *req, const char *name);
+/* kf_req_param_id: the path parameter NAME as a positive id; answers 404 and
+ * returns -1 when it is not one. */
+int kf_req_param_id(kf_req *req, const char *name, int64_t *out);
+const char *kf_req_query(const kf_req *req, const char *key);
+const char *kf_req_header(const kf_req *req, const char *name);
+/* kf_req_json_body: the body as a JSON object; answers 400 invalid_json (or
+ * 415) and returns NULL otherwise. Borrowed. */
+json_t *kf_req_json_body(kf_req *req);
+/* kf_req_read: the request's read transaction; answers 503 and returns NULL
+ * when the database cannot be read. */
+kf_tx *kf_req_read(kf_req *req);
+/* kf_req_read_done: ends the read transaction early (e.g. before a write, so a
+ * later read sees it). */
+void kf_req_read_done(kf_req *req);
+/* kf_req_write: ends the read transaction, then kf_store_write. */
+int kf_req_write(kf_req *req, kf_write_fn fn, void *ctx);
+/* kf_req_sees_project: 1 if the caller may see project PROJECT_ID. */
+int kf_req_sees_project(const kf_req *req, int64_t project_id);
+
+void kf_reply_json(kf_req *req, int status, json_t *body);
+void kf_reply_raw(kf_req *req, int status, const char *content_type, const char *data, size_t len);
+void kf_reply_empty(kf_req *req, int status);
+/* kf_reply_error: the error envelope {"error":{code,message,fields?,request_id}}
+ * with the message for CODE in the request's language. FIELDS (may be NULL)
+ * maps field names to reason keys, translated here; it is stolen. */
+void kf_reply_error(kf_req *req, int status, const char *code, json_t *fields);
+/* kf_reply_status: answers for a store/domain status code (KF_ENOTFOUND → 404 …). */
+void kf_reply_status(kf_req *req, int rc);
+/* kf_reply_header: adds a response header; NAME and VALUE must outlive the
+ * request (literals or arena strings). */
+void kf_reply_header(kf_req *req, const char *name, const char *value);
+
+#endif

@@ -1,0 +1,45 @@
+/* Routes: method + path pattern with {name} parameters + the permission the
+ * caller needs + the handler. A route without a known permission is refused. */
+#ifndef KF_ROUTER_H
+#define KF_ROUTER_H
+
+#include "http/req.h"
+
+#include <stddef.h>
+
+typedef void (*kf_handler)(kf_req *req);
+
+enum {
+    KF_ROUTE_RAW_BODY = 1, /* the body is not JSON (the router leaves it alone) */
+};
+
+struct kf_route {
+    const char *method;
+    const char *pattern;
+    const char *permission;
+    kf_handler handler;
+    unsigned flags;
+    int index; /* position in registration order (metrics) */
+    int nsegs;
+    const char *segs[16]; /* pattern split on '/'; "{x}" segments are parameters */
+};
+
+typedef struct kf_router kf_router;
+
+/* kf_router_new: an empty router; free with kf_router_free. */
+kf_router *kf_router_new(void);
+void kf_router_free(kf_router *r);
+/* kf_router_add: registers a route. Returns KF_EINVAL (and registers nothing)
+ * when PERMISSION is missing or unknown, the pattern is malformed, or the
+ * method and pattern are taken. Strings must be static. */
+int kf_router_add(kf_router *r, const char *method, const char *pattern, const char *permission,
+                  kf_handler handler, unsigned flags);
+/* kf_router_match: the route for METHOD and PATH, with its parameters stored
+ * in REQ. Returns NULL, setting *path_known when the path exists under
+ * another method (405 rather than 404). */
+const kf_route *kf_router_match(const kf_router *r, const char *method, const char *path,
+                                kf_req *req, int *path_known);
+size_t kf_router_count(const kf_router *r);
+const kf_route *kf_router_at(const kf_router *r, size_t i);
+
+#endif

@@ -1,0 +1,41 @@
+/* kefu: the customer-service operations server and its command line. */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int usage(FILE *out)
+{
+    fprintf(out,
+            "kefu %s — 客服运作系统 customer-service operations\n\n"
+            "Usage: kefu COMMAND [options]\n\n"
+            "  serve      serve the API and web UI (kefu serve --help)\n"
+            "  migrate    apply pending database migrations\n"
+            "  user       add|passwd|list user accounts\n"
+            "  demo       create the demo project and accounts in an empty database\n"
+            "  routes     print every API route and its permission as JSON\n"
+            "  version    print the version\n",
+            KEFU_VERSION);
+    return out == stdout ? 0 : 2;
+}
+
+int main(int argc, char **argv, char **envp)
+{
+    if (argc < 2) return usage(stderr);
+    const char *cmd = argv[1];
+    int sub_argc = argc - 2;
+    char **sub_argv = argv + 2;
+    if (strcmp(cmd, "serve") == 0) return kf_cli_serve(sub_argc, sub_argv, envp);
+    if (strcmp(cmd, "migrate") == 0) return kf_cli_migrate(sub_argc, sub_argv, envp);
+    if (strcmp(cmd, "user") == 0) return kf_cli_user(sub_argc, sub_argv, envp);
+    if (strcmp(cmd, "demo") == 0) return kf_cli_demo(sub_argc, sub_argv, envp);
+    if (strcmp(cmd, "routes") == 0) return kf_cli_routes(sub_argc, sub_argv, envp);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("kefu %s\n", KEFU_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
+        return usage(stdout);
+    fprintf(stderr, "kefu: unknown command \"%s\"\n", cmd);
+    return usage(stderr);
+}

@@ -1,0 +1,716 @@
+/* The PostgreSQL backend: a pool of libpq connections.
+ *
+ * Every transaction, read or write, holds one connection of the pool for its
+ * whole length. Statements are prepared once per connection (server-side,
+ * named "k<n>") and cached by SQL address, as in the SQLite backend. The SQL
+ * is written with `?` placeholders, renumbered here to $1..$n; values travel
+ * as text so the server infers each parameter's type from its context.
+ *
+ * Each kf_store_write is its own transaction: the server already overlaps
+ * concurrent commits and flushes their WAL together, so there is no writer
+ * thread here. A failed statement aborts the whole PostgreSQL transaction, so
+ * after one failure every later statement of the transaction fails at once
+ * and the write is rolled back. */
+#include "store/stmt_cache.h"
+#include "store/store_int.h"
+
+#include "core/err.h"
+#include "core/mem.h"
+
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct pg_conn pg_conn;
+typedef struct pg_stmt pg_stmt;
+
+struct pg_stmt {
+    kf_stmt base;
+    pg_conn *conn;
+    char name[24]; /* server-side prepared statement */
+    char *sql;     /* the renumbered text, for logs */
+    int nparams;
+    char **buf;          /* per parameter, grown as needed */
+    size_t *cap;         /* bytes allocated in buf[i] */
+    const char **values; /* buf[i], or NULL for SQL NULL */
+    PGresult *res;       /* of the execution being stepped */
+    int executed;
+    int row, nrows;
+    int64_t changes;
+    int dirty;
+    pg_stmt *next_dirty; /* on the connection's list of statements used in this tx */
+};
+
+typedef struct {
+    kf_tx base;
+    pg_conn *conn;
+} pg_tx;
+
+struct pg_conn {
+    PGconn *pg;
+    kf_stmt_cache cache; /* sql → pg_stmt */
+    pg_stmt *dirty;
+    pg_tx tx; /* a connection runs one transaction at a time */
+    const kf_log *log;
+    unsigned next_name;
+    int failed; /* a statement failed: the server aborted the transaction */
+    char err[256];
+    pg_conn *next_free;
+};
+
+typedef struct {
+    kf_store base;
+    pg_conn *conns;
+    int nconns;
+    pg_conn *free_conns;
+    pthread_mutex_t mu;
+    pthread_cond_t conn_free;
+    kf_store_stats stats; /* under mu */
+} pg_store;
+
+/* Big parameter buffers are dropped at the end of a transaction rather than
+ * kept for the life of the connection. */
+enum { KEEP_PARAM_BYTES = 64 * 1024 };
+
+/* ---- statements: memory ---- */
+
+static void stmt_clear(pg_stmt *st)
+{
+    PQclear(st->res);
+    st->res = NULL;
+    st->executed = 0;
+    st->row = -1;
+    st->nrows = 0;
+    st->changes = 0;
+}
+
+static void free_stmt_handle(void *handle)
+{
+    pg_stmt *st = handle;
+    PQclear(st->res);
+    for (int i = 0; i < st->nparams; i++)
+        free(st->buf[i]);
+    free(st->buf);
+    free(st->cap);
+    free(st->values);
+    free(st->sql);
+    free(st);
+}
+
+/* Rewrites ? placeholders as $1..$n, leaving string literals, quoted
+ * identifiers and comments alone. *NPARAMS gets n. */
+static char *renumber(const char *sql, int *nparams)
+{
+    size_t len = strlen(sql), marks = 0;
+    for (const char *p = sql; *p; p++)
+        marks += *p == '?';
+    char *out = kf_malloc(len + marks * 10 + 1), *o = out;
+    int n = 0;
+    for (const char *p = sql; *p;) {
+        size_t span = 1;
+        if (*p == '\'' || *p == '"') {
+            const char *end = strchr(p + 1, *p); /* '' and "" escapes pair up naturally */
+            span = end ? (size_t)(end - p) + 1 : strlen(p);
+        } else if (p[0] == '-' && p[1] == '-') {
+            span = strcspn(p, "\n");
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *end = strstr(p + 2, "*/");
+            span = end ? (size_t)(end - p) + 2 : strlen(p);
+        } else if (*p == '?') {
+            o += sprintf(o, "$%d", ++n);
+            p++;
+            continue;
+        }
+        memcpy(o, p, span);
+        o += span;
+        p += span;
+    }
+    *o = '\0';
+    *nparams = n;
+    return out;
+}
+
+static void set_param(pg_stmt *st, int idx, const char *v, size_t len)
+{
+    if (idx < 1 || idx > st->nparams) return; /* as SQLite: out of range is ignored */
+    if (st->executed) stmt_clear(st);         /* rebinding restarts the statement */
+    int i = idx - 1;
+    if (!v) {
+        st->values[i] = NULL;
+        return;
+    }
+    if (st->cap[i] < len + 1) {
+        size_t cap = st->cap[i] ? st->cap[i] : 32;
+        while (cap < len + 1)
+            cap *= 2;
+        st->buf[i] = kf_realloc(st->buf[i], cap);
+        st->cap[i] = cap;
+    }
+    memcpy(st->buf[i], v, len);
+    st->buf[i][len] = '\0';
+    st->values[i] = st->buf[i];
+}
+
+/* ---- errors ---- */
+
+static void first_line(char *dst, size_t dstlen, const char *msg)
+{
+    size_t n = strcspn(msg, "\n");
+    if (n >= dstlen) n = dstlen - 1;
+    memcpy(dst, msg, n);
+    dst[n] = '\0';
+}
+
+static void note_error(pg_conn *c, const char *what, const PGresult *res)
+{
+    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (!msg) {
+        /* libpq's own text, e.g. "FATAL:  terminating connection …" */
+        msg = PQerrorMessage(c->pg);
+        if (strncmp(msg, "FATAL:  ", 8) == 0 || strncmp(msg, "ERROR:  ", 8) == 0) msg += 8;
+    }
+    first_line(c->err, sizeof(c->err), msg);
+    kf_logline l;
+    kf_log_begin(&l, c->log, KF_LOG_ERROR, "postgres error");
+    kf_log_str(&l, "op", what);
+    if (res) kf_log_str(&l, "sqlstate", PQresultErrorField(res, PG_DIAG_SQLSTATE));
+    if (res) kf_log_str(&l, "constraint", PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME));
+    kf_log_str(&l, "error", c->err);
+    kf_log_end(&l);
+}
+
+static int map_sqlstate(const char *state)
+{
+    static const char *const conflict[] = {"23505", "23503", "23001", "23P01"};
+    static const char *const invalid[] = {"23502", "23514"};
+    if (!state) return KF_EDB; /* no answer at all: the connection is gone */
+    for (size_t i = 0; i < sizeof(conflict) / sizeof(conflict[0]); i++)
+        if (strcmp(state, conflict[i]) == 0) return KF_ECONFLICT;
+    for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++)
+        if (strcmp(state, invalid[i]) == 0) return KF_EINVAL;
+    if (strncmp(state, "22", 2) == 0) return KF_EINVAL;  /* data exception */
+    if (strcmp(state, "57014") == 0) return KF_ETIMEOUT; /* statement_timeout */
+    return KF_EDB;
+}
+
+/* Records a failed command (RES may be NULL), frees RES, marks the
+ * transaction aborted and returns the store code. */
+static int conn_fail(pg_conn *c, const char *what, PGresult *res)
+{
+    note_error(c, what, res);
+    int rc = map_sqlstate(res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL);
+    PQclear(res);
+    c->failed = 1;
+    return rc;
+}
+
+/* ---- connections ---- */
+
+static void on_notice(void *arg, const char *message)
+{
+    pg_conn *c = arg;
+    char line[256];
+    first_line(line, sizeof(line), message);
+    kf_log_msg(c->log, KF_LOG_DEBUG, "postgres notice", line);
+}
+
+/* Server-side statements die with the session: drop their handles. */
+static void conn_forget_statements(pg_conn *c)
+{
+    c->dirty = NULL;
+    kf_stmt_cache_free(&c->cache, free_stmt_handle);
+    kf_stmt_cache_init(&c->cache);
+}
+
+static void conn_reset(pg_conn *c)
+{
+    kf_log_msg(c->log, KF_LOG_WARN, "postgres connection lost, reconnecting", NULL);
+    PQreset(c->pg); /* same parameters, so statement_timeout etc. still apply */
+    conn_forget_statements(c);
+}
+
+/* Ends every statement used in the transaction: results go, big buffers too. */
+static void conn_end_statements(pg_conn *c)
+{
+    for (pg_stmt *st = c->dirty, *next; st; st = next) {
+        next = st->next_dirty;
+        stmt_clear(st);
+        for (int i = 0; i < st->nparams; i++) {
+            st->values[i] = NULL;
+            if (st->cap[i] > KEEP_PARAM_BYTES) {
+                free(st->buf[i]);
+                st->buf[i] = NULL;
+                st->cap[i] = 0;
+            }
+        }
+        st->dirty = 0;
+        st->next_dirty = NULL;
+    }
+    c->dirty = NULL;
+}
+
+/* Starts a transaction. A connection whose server went away is only noticed
+ * on use, so a BEGIN that finds it dead reconnects and tries once more. */
+static int conn_begin(pg_conn *c, const char *sql)
+{
+    c->failed = 0;
+    c->err[0] = '\0';
+    for (int attempt = 0;; attempt++) {
+        if (PQstatus(c->pg) != CONNECTION_OK) conn_reset(c);
+        PGresult *r = PQexec(c->pg, sql);
+        if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+            PQclear(r);
+            return KF_OK;
+        }
+        if (attempt > 0 || PQstatus(c->pg) == CONNECTION_OK) {
+            int rc = conn_fail(c, sql, r);
+            return rc == KF_OK ? KF_EDB : rc;
+        }
+        PQclear(r);
+    }
+}
+
+/* COMMIT, or ROLLBACK when COMMIT is false or the transaction failed.
+ * Returns KF_OK only when COMMIT made the changes permanent. */
+static int conn_end(pg_conn *c, int commit)
+{
+    conn_end_statements(c);
+    commit = commit && !c->failed;
+    const char *sql = commit ? "COMMIT" : "ROLLBACK";
+    PGresult *r = PQexec(c->pg, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        conn_fail(c, sql, r);
+        return KF_EDB;
+    }
+    /* COMMIT of a transaction the server had aborted answers "ROLLBACK" */
+    int committed = commit && strcmp(PQcmdStatus(r), "COMMIT") == 0;
+    if (commit && !committed)
+        snprintf(c->err, sizeof(c->err), "the server rolled the transaction back");
+    PQclear(r);
+    return committed ? KF_OK : KF_EDB;
+}
+
+static pg_conn *take_conn(pg_store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    while (!s->free_conns)
+        pthread_cond_wait(&s->conn_free, &s->mu);
+    pg_conn *c = s->free_conns;
+    s->free_conns = c->next_free;
+    pthread_mutex_unlock(&s->mu);
+    c->tx.base.store = &s->base;
+    return c;
+}
+
+static void give_conn(pg_store *s, pg_conn *c)
+{
+    conn_end_statements(c);
+    /* never hand on a connection inside a transaction */
+    if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        PQclear(PQexec(c->pg, "ROLLBACK"));
+    pthread_mutex_lock(&s->mu);
+    c->next_free = s->free_conns;
+    s->free_conns = c;
+    pthread_cond_signal(&s->conn_free);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- transactions ---- */
+
+static int pg_read_begin(kf_store *base, kf_tx **out)
+{
+    pg_store *s = (pg_store *)base;
+    pg_conn *c = take_conn(s);
+    int rc = conn_begin(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    if (rc != KF_OK) {
+        give_conn(s, c);
+        return rc;
+    }
+    *out = &c->tx.base;
+    return KF_OK;
+}
+
+static void pg_read_end(kf_store *base, kf_tx *tx)
+{
+    pg_conn *c = ((pg_tx *)tx)->conn;
+    conn_end(c, 1);
+    give_conn((pg_store *)base, c);
+}
+
+static int pg_write(kf_store *base, kf_write_fn fn, void *ctx)
+{
+    pg_store *s = (pg_store *)base;
+    pg_conn *c = take_conn(s);
+    int rc = conn_begin(c, "BEGIN");
+    if (rc != KF_OK) {
+        give_conn(s, c);
+        return rc;
+    }
+    rc = fn(&c->tx.base, ctx);
+    if (rc == KF_OK && c->failed) rc = KF_EDB; /* fn went on past a failed statement */
+    if (rc == KF_OK) {
+        rc = conn_end(c, 1);
+    } else {
+        conn_end(c, 0);
+    }
+    give_conn(s, c);
+    pthread_mutex_lock(&s->mu);
+    if (rc == KF_OK)
+        kf_store_note_batch(&s->stats, 1);
+    else
+        s->stats.rollbacks++;
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+static void pg_stats(kf_store *base, kf_store_stats *out)
+{
+    pg_store *s = (pg_store *)base;
+    pthread_mutex_lock(&s->mu);
+    *out = s->stats;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Later statements of an aborted transaction would only be refused by the
+ * server: refuse them here without the round trip. */
+static int fail_fast(pg_conn *c)
+{
+    (void)c; /* c->err keeps the first failure's message: the useful one */
+    return KF_EDB;
+}
+
+static int pg_migration_lock(kf_tx *tx)
+{
+    pg_conn *c = ((pg_tx *)tx)->conn;
+    if (c->failed) return fail_fast(c);
+    /* held to the end of the transaction; 7171 is kefu's migration lock */
+    static const char sql[] = "SELECT pg_advisory_xact_lock(7171)";
+    PGresult *r = PQexec(c->pg, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) return conn_fail(c, sql, r);
+    PQclear(r);
+    return KF_OK;
+}
+
+static int pg_exec_script(kf_tx *tx, const char *sql)
+{
+    pg_conn *c = ((pg_tx *)tx)->conn;
+    if (c->failed) return fail_fast(c);
+    PGresult *r = PQexec(c->pg, sql); /* simple protocol: several statements at once */
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
+        return conn_fail(c, "script", r);
+    PQclear(r);
+    return KF_OK;
+}
+
+static const char *pg_errmsg(kf_tx *tx)
+{
+    return ((pg_tx *)tx)->conn->err;
+}
+
+/* ---- statements ---- */
+
+/* Prepares SQL on the connection and caches it. */
+static int stmt_new(pg_conn *c, const char *sql, pg_stmt **out)
+{
+    int n;
+    char *text = renumber(sql, &n);
+    char name[24];
+    snprintf(name, sizeof(name), "k%u", ++c->next_name);
+    PGresult *r = PQprepare(c->pg, name, text, 0, NULL); /* types inferred */
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        free(text);
+        return conn_fail(c, sql, r);
+    }
+    PQclear(r);
+    pg_stmt *st = kf_calloc(1, sizeof(*st));
+    st->base.ops = &kf_store_postgres_ops;
+    st->conn = c;
+    memcpy(st->name, name, sizeof(name));
+    st->sql = text;
+    st->nparams = n;
+    st->row = -1;
+    if (n) {
+        st->buf = kf_calloc((size_t)n, sizeof(*st->buf));
+        st->cap = kf_calloc((size_t)n, sizeof(*st->cap));
+        st->values = kf_calloc((size_t)n, sizeof(*st->values));
+    }
+    pg_stmt *replaced = kf_stmt_cache_put(&c->cache, sql, st);
+    if (replaced) {
+        /* a freed heap string's address reused by other SQL, maybe in this tx */
+        for (pg_stmt **p = &c->dirty; *p; p = &(*p)->next_dirty)
+            if (*p == replaced) {
+                *p = replaced->next_dirty;
+                break;
+            }
+        char dealloc[40];
+        snprintf(dealloc, sizeof(dealloc), "DEALLOCATE %s", replaced->name);
+        PQclear(PQexec(c->pg, dealloc)); /* not transactional; harmless if refused */
+        free_stmt_handle(replaced);
+    }
+    *out = st;
+    return KF_OK;
+}
+
+static int pg_prepare(kf_tx *tx, const char *sql, kf_stmt **out)
+{
+    pg_conn *c = ((pg_tx *)tx)->conn;
+    if (c->failed) return fail_fast(c);
+    pg_stmt *st = kf_stmt_cache_get(&c->cache, sql);
+    if (!st) {
+        int rc = stmt_new(c, sql, &st);
+        if (rc != KF_OK) return rc;
+    }
+    stmt_clear(st);
+    for (int i = 0; i < st->nparams; i++)
+        st->values[i] = NULL;
+    if (!st->dirty) {
+        st->dirty = 1;
+        st->next_dirty = c->dirty;
+        c->dirty = st;
+    }
+    *out = &st->base;
+    return KF_OK;
+}
+
+static void pg_bind_i64(kf_stmt *st, int idx, int64_t v)
+{
+    char num[24];
+    int n = snprintf(num, sizeof(num), "%" PRId64, v);
+    set_param((pg_stmt *)st, idx, num, (size_t)n);
+}
+
+static void pg_bind_text(kf_stmt *st, int idx, const char *v)
+{
+    set_param((pg_stmt *)st, idx, v, strlen(v));
+}
+
+static void pg_bind_double(kf_stmt *st, int idx, double v)
+{
+    char num[32];
+    int n = snprintf(num, sizeof(num), "%.17g", v); /* round-trips every double */
+    set_param((pg_stmt *)st, idx, num, (size_t)n);
+}
+
+static void pg_bind_null(kf_stmt *st, int idx)
+{
+    set_param((pg_stmt *)st, idx, NULL, 0);
+}
+
+static int pg_step(kf_stmt *base)
+{
+    pg_stmt *st = (pg_stmt *)base;
+    pg_conn *c = st->conn;
+    if (!st->executed) {
+        if (c->failed) return fail_fast(c);
+        PGresult *r = PQexecPrepared(c->pg, st->name, st->nparams, st->values, NULL, NULL, 0);
+        ExecStatusType es = PQresultStatus(r);
+        if (es != PGRES_TUPLES_OK && es != PGRES_COMMAND_OK) return conn_fail(c, st->sql, r);
+        st->res = r;
+        st->executed = 1;
+        st->row = -1;
+        st->nrows = es == PGRES_TUPLES_OK ? PQntuples(r) : 0;
+        st->changes = strtoll(PQcmdTuples(r), NULL, 10);
+    }
+    if (st->row < st->nrows) st->row++;
+    return st->row < st->nrows ? KF_ROW : KF_DONE;
+}
+
+/* The text of a cell of the current row; NULL for SQL NULL or no such cell. */
+static const char *cell(pg_stmt *st, int col)
+{
+    if (!st->res || st->row < 0 || st->row >= st->nrows || col < 0 || col >= PQnfields(st->res))
+        return NULL;
+    if (PQgetisnull(st->res, st->row, col)) return NULL;
+    return PQgetvalue(st->res, st->row, col);
+}
+
+static int64_t pg_col_i64(kf_stmt *st, int col)
+{
+    const char *v = cell((pg_stmt *)st, col);
+    if (!v) return 0;
+    if (strcmp(v, "t") == 0) return 1; /* boolean */
+    if (strcmp(v, "f") == 0) return 0;
+    return strtoll(v, NULL, 10);
+}
+
+static double pg_col_double(kf_stmt *st, int col)
+{
+    const char *v = cell((pg_stmt *)st, col);
+    return v ? strtod(v, NULL) : 0.0;
+}
+
+static const char *pg_col_text(kf_stmt *st, int col)
+{
+    return cell((pg_stmt *)st, col);
+}
+
+static int pg_col_isnull(kf_stmt *st, int col)
+{
+    return cell((pg_stmt *)st, col) == NULL;
+}
+
+static int64_t pg_changes(kf_stmt *st)
+{
+    return ((pg_stmt *)st)->changes;
+}
+
+/* ---- open and close ---- */
+
+/* Replaces every occurrence of SECRET in S (in place) with "***". */
+static void scrub(char *s, const char *secret)
+{
+    size_t n = secret ? strlen(secret) : 0;
+    if (n == 0) return;
+    size_t stars = n < 3 ? n : 3;
+    for (char *p = s; (p = strstr(p, secret)); p += stars) {
+        memcpy(p, "***", stars);
+        if (n > stars) memmove(p + stars, p + n, strlen(p + n) + 1);
+    }
+}
+
+/* ERR gets one line: where we tried and why it failed, without the password. */
+static void connect_error(PGconn *pg, const char *password, char *err, size_t errlen)
+{
+    char why[256];
+    first_line(why, sizeof(why), PQerrorMessage(pg));
+    /* libpq says 'connection to server at "h" (addr), port p failed: Cause' */
+    char *cause = strstr(why, "failed: ");
+    cause = cause ? cause + 8 : why;
+    if (strncmp(cause, "FATAL:  ", 8) == 0) cause += 8;
+    if (cause[0] >= 'A' && cause[0] <= 'Z' && cause[1] >= 'a' && cause[1] <= 'z')
+        cause[0] = (char)(cause[0] - 'A' + 'a');
+    const char *host = PQhost(pg), *port = PQport(pg);
+    snprintf(err, errlen, "cannot connect to PostgreSQL at %s:%s: %s",
+             host && *host ? host : "localhost", port && *port ? port : "5432", cause);
+    scrub(err, password);
+}
+
+static int conn_open(pg_conn *c, const char *url, const char *options, const char *password,
+                     const kf_log *log, char *err, size_t errlen)
+{
+    /* later keywords win: the URL may set the timeout, not our settings */
+    const char *keys[] = {"connect_timeout", "application_name", "dbname",
+                          "client_encoding", "options",          NULL};
+    const char *vals[] = {"10", "kefu", url, "UTF8", options, NULL};
+    c->pg = PQconnectdbParams(keys, vals, 1);
+    if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
+        if (c->pg)
+            connect_error(c->pg, password, err, errlen);
+        else
+            snprintf(err, errlen, "cannot connect to PostgreSQL: out of memory");
+        PQfinish(c->pg);
+        c->pg = NULL;
+        return KF_EDB;
+    }
+    c->log = log;
+    c->tx.conn = c;
+    PQsetNoticeProcessor(c->pg, on_notice, c);
+    kf_stmt_cache_init(&c->cache);
+    return KF_OK;
+}
+
+static void pg_close(kf_store *base)
+{
+    pg_store *s = (pg_store *)base;
+    for (int i = 0; i < s->nconns; i++) {
+        pg_conn *c = &s->conns[i];
+        if (!c->pg) continue;
+        c->dirty = NULL;
+        kf_stmt_cache_free(&c->cache, free_stmt_handle);
+        PQfinish(c->pg);
+    }
+    free(s->conns);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->conn_free);
+    free(s);
+}
+
+/* The URL's own options (e.g. search_path) come first so ours are added to
+ * them rather than replaced; *PASSWORD is only used to scrub messages. */
+static int parse_url(const char *url, int timeout_ms, char **options, char **password, char *err,
+                     size_t errlen)
+{
+    char *msg = NULL;
+    PQconninfoOption *info = PQconninfoParse(url, &msg);
+    if (!info) {
+        char why[200];
+        first_line(why, sizeof(why), msg ? msg : "out of memory");
+        PQfreemem(msg);
+        snprintf(err, errlen, "invalid PostgreSQL URL: %s", why);
+        return KF_EINVAL;
+    }
+    const char *given = "";
+    *password = NULL;
+    for (PQconninfoOption *o = info; o->keyword; o++) {
+        if (strcmp(o->keyword, "options") == 0 && o->val) given = o->val;
+        if (strcmp(o->keyword, "password") == 0 && o->val) *password = kf_strdup(o->val);
+    }
+    size_t len = strlen(given) + 96;
+    *options = kf_malloc(len);
+    snprintf(*options, len, "%s%s-c statement_timeout=%d -c TimeZone=UTC", given, *given ? " " : "",
+             timeout_ms);
+    PQconninfoFree(info);
+    return KF_OK;
+}
+
+static int pg_open(const char *url, const kf_store_opts *opts, kf_store **out, char *err,
+                   size_t errlen)
+{
+    char *options = NULL, *password = NULL;
+    int timeout = opts->statement_timeout_ms > 0 ? opts->statement_timeout_ms : 10000;
+    int rc = parse_url(url, timeout, &options, &password, err, errlen);
+    if (rc != KF_OK) return rc;
+    pg_store *s = kf_calloc(1, sizeof(*s));
+    s->base.ops = &kf_store_postgres_ops;
+    s->base.log = opts->log;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->conn_free, NULL);
+    s->nconns = opts->pool_size > 0 ? opts->pool_size : 8;
+    s->conns = kf_calloc((size_t)s->nconns, sizeof(*s->conns));
+    for (int i = 0; i < s->nconns; i++) {
+        rc = conn_open(&s->conns[i], url, options, password, opts->log, err, errlen);
+        if (rc != KF_OK) break;
+        s->conns[i].next_free = s->free_conns;
+        s->free_conns = &s->conns[i];
+    }
+    free(options);
+    if (password) {
+        memset(password, 0, strlen(password));
+        free(password);
+    }
+    if (rc != KF_OK) {
+        pg_close(&s->base);
+        return rc;
+    }
+    *out = &s->base;
+    return KF_OK;
+}
+
+const kf_store_ops kf_store_postgres_ops = {
+    .name = "postgres",
+    .backend = KF_BACKEND_POSTGRES,
+    .open = pg_open,
+    .close = pg_close,
+    .read_begin = pg_read_begin,
+    .read_end = pg_read_end,
+    .write = pg_write,
+    .stats = pg_stats,
+    .migration_lock = pg_migration_lock,
+    .exec_script = pg_exec_script,
+    .errmsg = pg_errmsg,
+    .prepare = pg_prepare,
+    .bind_i64 = pg_bind_i64,
+    .bind_text = pg_bind_text,
+    .bind_double = pg_bind_double,
+    .bind_null = pg_bind_null,
+    .step = pg_step,
+    .col_i64 = pg_col_i64,
+    .col_double = pg_col_double,
+    .col_text = pg_col_text,
+    .col_isnull = pg_col_isnull,
+    .changes = pg_changes,
+};

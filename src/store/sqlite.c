@@ -1,0 +1,584 @@
+/* The SQLite backend: one file in WAL mode.
+ *
+ * Readers: a pool of connections (query_only), one per concurrent request,
+ * each with its own cache of prepared statements.
+ *
+ * Writers: every kf_store_write call queues a job; one writer thread takes the
+ * queued jobs in batches and runs them in one transaction, each inside its own
+ * savepoint so a failing job is undone alone, then commits once with
+ * synchronous=FULL. A durable commit costs about a millisecond on these disks;
+ * sharing it across the batch is what makes thousands of durable writes a
+ * second possible (see ARCHITECTURE.md, "group commit"). */
+#include "store/stmt_cache.h"
+#include "store/store_int.h"
+
+#include "core/err.h"
+#include "core/mem.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct sq_conn sq_conn;
+typedef struct sq_stmt sq_stmt;
+
+struct sq_stmt {
+    kf_stmt base;
+    sqlite3_stmt *st;
+    sq_conn *conn;
+    sq_stmt *next_dirty; /* on the connection's list of statements used in this tx */
+    int dirty;
+    int64_t changes;
+};
+
+typedef struct {
+    kf_tx base;
+    sq_conn *conn;
+} sq_tx;
+
+struct sq_conn {
+    sqlite3 *db;
+    kf_stmt_cache cache; /* sql → sq_stmt */
+    sq_stmt *dirty;
+    sq_tx tx; /* a connection runs one transaction at a time */
+    const kf_log *log;
+    char err[256];
+    sq_conn *next_free;
+};
+
+typedef struct write_job write_job;
+struct write_job {
+    kf_write_fn fn;
+    void *ctx;
+    int rc;
+    int done;
+    write_job *next;
+};
+
+typedef struct {
+    kf_store base;
+    int max_batch;
+    sq_conn *readers;
+    int nreaders;
+    sq_conn *free_readers;
+    pthread_mutex_t readers_mu;
+    pthread_cond_t reader_free;
+
+    sq_conn writer;
+    pthread_t writer_thread;
+    int writer_started;
+    pthread_mutex_t queue_mu;
+    pthread_cond_t queue_nonempty;
+    pthread_cond_t batch_done;
+    write_job *head, *tail;
+    int stopping;
+    kf_store_stats stats; /* under queue_mu */
+} sq_store;
+
+static void free_stmt_handle(void *handle)
+{
+    sq_stmt *s = handle;
+    sqlite3_finalize(s->st);
+    free(s);
+}
+
+static void conn_close(sq_conn *c)
+{
+    if (!c->db) return;
+    kf_stmt_cache_free(&c->cache, free_stmt_handle);
+    sqlite3_close(c->db);
+    c->db = NULL;
+}
+
+static void note_error(sq_conn *c, const char *what)
+{
+    snprintf(c->err, sizeof(c->err), "%s", sqlite3_errmsg(c->db));
+    kf_logline l;
+    kf_log_begin(&l, c->log, KF_LOG_ERROR, "sqlite error");
+    kf_log_str(&l, "op", what);
+    kf_log_str(&l, "error", c->err);
+    kf_log_end(&l);
+}
+
+static int map_rc(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:
+        switch (rc) {
+        case SQLITE_CONSTRAINT_UNIQUE:
+        case SQLITE_CONSTRAINT_PRIMARYKEY:
+        case SQLITE_CONSTRAINT_FOREIGNKEY:
+            return KF_ECONFLICT;
+        default:
+            return KF_EINVAL;
+        }
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return KF_ETIMEOUT;
+    default:
+        return KF_EDB;
+    }
+}
+
+static int conn_open(sq_conn *c, const char *path, int timeout_ms, int reader, const kf_log *log,
+                     char *err, size_t errlen)
+{
+    memset(c, 0, sizeof(*c));
+    c->log = log;
+    c->tx.conn = c;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    int rc = sqlite3_open_v2(path, &c->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open SQLite database %s: %s", path,
+                 c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+        sqlite3_close(c->db);
+        c->db = NULL;
+        return KF_EDB;
+    }
+    sqlite3_extended_result_codes(c->db, 1);
+    sqlite3_busy_timeout(c->db, timeout_ms);
+    char pragmas[256];
+    snprintf(pragmas, sizeof(pragmas),
+             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+             " PRAGMA temp_store=MEMORY;%s",
+             reader ? " PRAGMA query_only=1;" : "");
+    char *msg = NULL;
+    rc = sqlite3_exec(c->db, pragmas, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot use SQLite database %s: %s", path,
+                 msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        sqlite3_close(c->db);
+        c->db = NULL;
+        return KF_EDB;
+    }
+    kf_stmt_cache_init(&c->cache);
+    return KF_OK;
+}
+
+/* Finishes every statement used in the transaction so locks and snapshots go. */
+static void conn_reset_dirty(sq_conn *c)
+{
+    for (sq_stmt *s = c->dirty; s; s = s->next_dirty) {
+        sqlite3_reset(s->st);
+        sqlite3_clear_bindings(s->st);
+        s->dirty = 0;
+    }
+    c->dirty = NULL;
+}
+
+static int conn_prepare(sq_conn *c, const char *sql, sq_stmt **out)
+{
+    sq_stmt *s = kf_stmt_cache_get(&c->cache, sql);
+    if (!s) {
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+        if (rc != SQLITE_OK) {
+            note_error(c, "prepare");
+            return map_rc(rc);
+        }
+        s = kf_calloc(1, sizeof(*s));
+        s->base.ops = &kf_store_sqlite_ops;
+        s->st = st;
+        s->conn = c;
+        sq_stmt *replaced = kf_stmt_cache_put(&c->cache, sql, s);
+        if (replaced) {
+            /* the same buffer now holds other SQL, maybe within this tx */
+            for (sq_stmt **p = &c->dirty; *p; p = &(*p)->next_dirty)
+                if (*p == replaced) {
+                    *p = replaced->next_dirty;
+                    break;
+                }
+            free_stmt_handle(replaced);
+        }
+    }
+    if (s->dirty) {
+        sqlite3_reset(s->st);
+        sqlite3_clear_bindings(s->st);
+    } else {
+        s->dirty = 1;
+        s->next_dirty = c->dirty;
+        c->dirty = s;
+    }
+    s->changes = 0;
+    *out = s;
+    return KF_OK;
+}
+
+/* Runs a statement without results (BEGIN, COMMIT, savepoints), cached. */
+static int conn_simple(sq_conn *c, const char *sql)
+{
+    sq_stmt *s;
+    int rc = conn_prepare(c, sql, &s);
+    if (rc != KF_OK) return rc;
+    rc = sqlite3_step(s->st);
+    sqlite3_reset(s->st);
+    if (rc != SQLITE_DONE) {
+        note_error(c, sql);
+        return map_rc(rc);
+    }
+    return KF_OK;
+}
+
+/* ---- reads ---- */
+
+static int sq_read_begin(kf_store *base, kf_tx **out)
+{
+    sq_store *s = (sq_store *)base;
+    pthread_mutex_lock(&s->readers_mu);
+    while (!s->free_readers)
+        pthread_cond_wait(&s->reader_free, &s->readers_mu);
+    sq_conn *c = s->free_readers;
+    s->free_readers = c->next_free;
+    pthread_mutex_unlock(&s->readers_mu);
+    c->tx.base.store = base;
+    int rc = conn_simple(c, "BEGIN");
+    if (rc != KF_OK) {
+        pthread_mutex_lock(&s->readers_mu);
+        c->next_free = s->free_readers;
+        s->free_readers = c;
+        pthread_cond_signal(&s->reader_free);
+        pthread_mutex_unlock(&s->readers_mu);
+        return rc;
+    }
+    *out = &c->tx.base;
+    return KF_OK;
+}
+
+static void sq_read_end(kf_store *base, kf_tx *tx)
+{
+    sq_store *s = (sq_store *)base;
+    sq_conn *c = ((sq_tx *)tx)->conn;
+    conn_reset_dirty(c);
+    if (!sqlite3_get_autocommit(c->db)) conn_simple(c, "COMMIT");
+    conn_reset_dirty(c);
+    pthread_mutex_lock(&s->readers_mu);
+    c->next_free = s->free_readers;
+    s->free_readers = c;
+    pthread_cond_signal(&s->reader_free);
+    pthread_mutex_unlock(&s->readers_mu);
+}
+
+/* ---- writes: the group-commit writer thread ---- */
+
+/* Runs one job inside its own savepoint. Returns the job's code. */
+static int run_job(sq_store *s, write_job *job)
+{
+    sq_conn *c = &s->writer;
+    int rc = conn_simple(c, "SAVEPOINT kf_job");
+    if (rc != KF_OK) return rc;
+    rc = job->fn(&c->tx.base, job->ctx);
+    conn_reset_dirty(c);
+    if (sqlite3_get_autocommit(c->db)) return rc == KF_OK ? KF_EDB : rc; /* tx aborted */
+    if (rc != KF_OK) conn_simple(c, "ROLLBACK TO kf_job");
+    int rel = conn_simple(c, "RELEASE kf_job");
+    return rc != KF_OK ? rc : rel;
+}
+
+/* Runs BATCH (a list of N jobs) in one transaction and commits it once. */
+static void run_batch(sq_store *s, write_job *batch)
+{
+    sq_conn *c = &s->writer;
+    uint64_t ok = 0, undone = 0;
+    write_job *pending = batch; /* first job whose success is not yet durable */
+    int rc = conn_simple(c, "BEGIN IMMEDIATE");
+    for (write_job *j = batch; j; j = j->next) {
+        if (rc != KF_OK) {
+            j->rc = rc;
+            continue;
+        }
+        j->rc = run_job(s, j);
+        if (j->rc != KF_OK) undone++;
+        if (sqlite3_get_autocommit(c->db)) {
+            /* SQLite rolled the whole transaction back (disk full, I/O error):
+             * every earlier success in it is lost, so report them failed and
+             * start again for the rest. */
+            for (write_job *p = pending; p != j->next; p = p->next)
+                if (p->rc == KF_OK) p->rc = KF_EDB;
+            pending = j->next;
+            rc = conn_simple(c, "BEGIN IMMEDIATE");
+        }
+    }
+    if (rc == KF_OK) {
+        rc = conn_simple(c, "COMMIT");
+        if (rc != KF_OK) {
+            conn_simple(c, "ROLLBACK");
+            for (write_job *p = pending; p; p = p->next)
+                if (p->rc == KF_OK) p->rc = rc;
+        }
+    }
+    conn_reset_dirty(c);
+    for (write_job *p = batch; p; p = p->next)
+        if (p->rc == KF_OK) ok++;
+    pthread_mutex_lock(&s->queue_mu);
+    if (ok) kf_store_note_batch(&s->stats, ok);
+    s->stats.rollbacks += undone;
+    pthread_mutex_unlock(&s->queue_mu);
+}
+
+static void *writer_main(void *arg)
+{
+    sq_store *s = arg;
+    pthread_mutex_lock(&s->queue_mu);
+    for (;;) {
+        while (!s->head && !s->stopping)
+            pthread_cond_wait(&s->queue_nonempty, &s->queue_mu);
+        if (!s->head) break; /* stopping and drained */
+        write_job *batch = s->head, *last = batch;
+        for (int n = 1; n < s->max_batch && last->next; n++)
+            last = last->next;
+        s->head = last->next;
+        if (!s->head) s->tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&s->queue_mu);
+
+        run_batch(s, batch);
+
+        pthread_mutex_lock(&s->queue_mu);
+        for (write_job *j = batch, *next; j; j = next) {
+            next = j->next; /* the waiter may free J once done is set */
+            j->done = 1;
+        }
+        pthread_cond_broadcast(&s->batch_done);
+    }
+    pthread_mutex_unlock(&s->queue_mu);
+    return NULL;
+}
+
+static int sq_write(kf_store *base, kf_write_fn fn, void *ctx)
+{
+    sq_store *s = (sq_store *)base;
+    write_job job = {.fn = fn, .ctx = ctx};
+    pthread_mutex_lock(&s->queue_mu);
+    if (s->stopping) {
+        pthread_mutex_unlock(&s->queue_mu);
+        return KF_EBUSY;
+    }
+    if (s->tail)
+        s->tail->next = &job;
+    else
+        s->head = &job;
+    s->tail = &job;
+    pthread_cond_signal(&s->queue_nonempty);
+    while (!job.done)
+        pthread_cond_wait(&s->batch_done, &s->queue_mu);
+    pthread_mutex_unlock(&s->queue_mu);
+    return job.rc;
+}
+
+static void sq_stats(kf_store *base, kf_store_stats *out)
+{
+    sq_store *s = (sq_store *)base;
+    pthread_mutex_lock(&s->queue_mu);
+    *out = s->stats;
+    pthread_mutex_unlock(&s->queue_mu);
+}
+
+/* ---- open and close ---- */
+
+static void sq_close(kf_store *base)
+{
+    sq_store *s = (sq_store *)base;
+    if (s->writer_started) {
+        pthread_mutex_lock(&s->queue_mu);
+        s->stopping = 1;
+        pthread_cond_signal(&s->queue_nonempty);
+        pthread_mutex_unlock(&s->queue_mu);
+        pthread_join(s->writer_thread, NULL);
+    }
+    for (int i = 0; i < s->nreaders; i++)
+        conn_close(&s->readers[i]);
+    conn_close(&s->writer);
+    free(s->readers);
+    pthread_mutex_destroy(&s->readers_mu);
+    pthread_cond_destroy(&s->reader_free);
+    pthread_mutex_destroy(&s->queue_mu);
+    pthread_cond_destroy(&s->queue_nonempty);
+    pthread_cond_destroy(&s->batch_done);
+    free(s);
+}
+
+/* The data directory is made on first start, private to the service user. */
+static int ensure_parent_dir(const char *path, char *err, size_t errlen)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path) return KF_OK;
+    char dir[4096];
+    if ((size_t)(slash - path) >= sizeof(dir)) {
+        snprintf(err, errlen, "database path too long");
+        return KF_EINVAL;
+    }
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = '\0';
+    struct stat st;
+    if (stat(dir, &st) == 0) return KF_OK;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create directory %s for the database: %s", dir,
+                 strerror(errno));
+        return KF_EIO;
+    }
+    return KF_OK;
+}
+
+static int sq_open(const char *path, const kf_store_opts *opts, kf_store **out, char *err,
+                   size_t errlen)
+{
+    int rc = ensure_parent_dir(path, err, errlen);
+    if (rc != KF_OK) return rc;
+    sq_store *s = kf_calloc(1, sizeof(*s));
+    s->base.ops = &kf_store_sqlite_ops;
+    s->base.log = opts->log;
+    s->max_batch = opts->max_batch > 0 ? opts->max_batch : 256;
+    int timeout = opts->statement_timeout_ms > 0 ? opts->statement_timeout_ms : 10000;
+    pthread_mutex_init(&s->readers_mu, NULL);
+    pthread_cond_init(&s->reader_free, NULL);
+    pthread_mutex_init(&s->queue_mu, NULL);
+    pthread_cond_init(&s->queue_nonempty, NULL);
+    pthread_cond_init(&s->batch_done, NULL);
+
+    /* The writer opens first: it creates the file and switches it to WAL. */
+    rc = conn_open(&s->writer, path, timeout, 0, opts->log, err, errlen);
+    if (rc != KF_OK) goto fail;
+    s->writer.tx.base.store = &s->base;
+    s->nreaders = opts->pool_size > 0 ? opts->pool_size : 8;
+    s->readers = kf_calloc((size_t)s->nreaders, sizeof(*s->readers));
+    for (int i = 0; i < s->nreaders; i++) {
+        rc = conn_open(&s->readers[i], path, timeout, 1, opts->log, err, errlen);
+        if (rc != KF_OK) goto fail;
+        s->readers[i].next_free = s->free_readers;
+        s->free_readers = &s->readers[i];
+    }
+    if (pthread_create(&s->writer_thread, NULL, writer_main, s) != 0) {
+        snprintf(err, errlen, "cannot start the database writer thread");
+        rc = KF_EDB;
+        goto fail;
+    }
+    s->writer_started = 1;
+    *out = &s->base;
+    return KF_OK;
+fail:
+    s->stopping = 1;
+    sq_close(&s->base);
+    return rc;
+}
+
+/* ---- statements ---- */
+
+static int sq_prepare(kf_tx *tx, const char *sql, kf_stmt **out)
+{
+    sq_stmt *s;
+    int rc = conn_prepare(((sq_tx *)tx)->conn, sql, &s);
+    if (rc == KF_OK) *out = &s->base;
+    return rc;
+}
+
+static int sq_exec_script(kf_tx *tx, const char *sql)
+{
+    sq_conn *c = ((sq_tx *)tx)->conn;
+    char *msg = NULL;
+    int rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        snprintf(c->err, sizeof(c->err), "%s", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return map_rc(rc);
+    }
+    return KF_OK;
+}
+
+static int sq_migration_lock(kf_tx *tx)
+{
+    (void)tx; /* BEGIN IMMEDIATE already holds the only write lock */
+    return KF_OK;
+}
+
+static const char *sq_errmsg(kf_tx *tx)
+{
+    return ((sq_tx *)tx)->conn->err;
+}
+
+static void sq_bind_i64(kf_stmt *st, int idx, int64_t v)
+{
+    sqlite3_bind_int64(((sq_stmt *)st)->st, idx, v);
+}
+
+static void sq_bind_text(kf_stmt *st, int idx, const char *v)
+{
+    sqlite3_bind_text(((sq_stmt *)st)->st, idx, v, -1, SQLITE_TRANSIENT);
+}
+
+static void sq_bind_double(kf_stmt *st, int idx, double v)
+{
+    sqlite3_bind_double(((sq_stmt *)st)->st, idx, v);
+}
+
+static void sq_bind_null(kf_stmt *st, int idx)
+{
+    sqlite3_bind_null(((sq_stmt *)st)->st, idx);
+}
+
+static int sq_step(kf_stmt *st)
+{
+    sq_stmt *s = (sq_stmt *)st;
+    int rc = sqlite3_step(s->st);
+    if (rc == SQLITE_ROW) return KF_ROW;
+    if (rc == SQLITE_DONE) {
+        s->changes = sqlite3_changes64(s->conn->db);
+        return KF_DONE;
+    }
+    note_error(s->conn, sqlite3_sql(s->st));
+    return map_rc(rc);
+}
+
+static int64_t sq_col_i64(kf_stmt *st, int col)
+{
+    return sqlite3_column_int64(((sq_stmt *)st)->st, col);
+}
+
+static double sq_col_double(kf_stmt *st, int col)
+{
+    return sqlite3_column_double(((sq_stmt *)st)->st, col);
+}
+
+static const char *sq_col_text(kf_stmt *st, int col)
+{
+    return (const char *)sqlite3_column_text(((sq_stmt *)st)->st, col);
+}
+
+static int sq_col_isnull(kf_stmt *st, int col)
+{
+    return sqlite3_column_type(((sq_stmt *)st)->st, col) == SQLITE_NULL;
+}
+
+static int64_t sq_changes(kf_stmt *st)
+{
+    return ((sq_stmt *)st)->changes;
+}
+
+const kf_store_ops kf_store_sqlite_ops = {
+    .name = "sqlite",
+    .backend = KF_BACKEND_SQLITE,
+    .open = sq_open,
+    .close = sq_close,
+    .read_begin = sq_read_begin,
+    .read_end = sq_read_end,
+    .write = sq_write,
+    .stats = sq_stats,
+    .migration_lock = sq_migration_lock,
+    .exec_script = sq_exec_script,
+    .errmsg = sq_errmsg,
+    .prepare = sq_prepare,
+    .bind_i64 = sq_bind_i64,
+    .bind_text = sq_bind_text,
+    .bind_double = sq_bind_double,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .col_i64 = sq_col_i64,
+    .col_double = sq_col_double,
+    .col_text = sq_col_text,
+    .col_isnull = sq_col_isnull,
+    .changes = sq_changes,
+};

@@ -1,0 +1,216 @@
+/* URL dispatch to a backend, and the conveniences built on the operations. */
+#include "store/store_int.h"
+
+#include "core/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int kf_store_open(const char *url, const kf_store_opts *opts, kf_store **out, char *err,
+                  size_t errlen)
+{
+    kf_store_opts defaults = {0};
+    if (!opts) opts = &defaults;
+    *out = NULL;
+    if (strncmp(url, "sqlite:", 7) == 0) {
+        const char *path = url + 7;
+        if (strncmp(path, "//", 2) == 0) path += 2;
+        if (!*path) {
+            snprintf(err, errlen, "database URL %s names no file", url);
+            return KF_EINVAL;
+        }
+        return kf_store_sqlite_ops.open(path, opts, out, err, errlen);
+    }
+    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
+        return kf_store_postgres_ops.open(url, opts, out, err, errlen);
+    snprintf(err, errlen, "database URL must start with sqlite: or postgres:// (got %.40s)", url);
+    return KF_EINVAL;
+}
+
+void kf_store_close(kf_store *s)
+{
+    if (s) s->ops->close(s);
+}
+
+int kf_store_backend(const kf_store *s)
+{
+    return s->ops->backend;
+}
+
+const char *kf_store_backend_name(const kf_store *s)
+{
+    return s->ops->name;
+}
+
+int kf_store_read_begin(kf_store *s, kf_tx **out)
+{
+    return s->ops->read_begin(s, out);
+}
+
+void kf_store_read_end(kf_store *s, kf_tx *tx)
+{
+    if (tx) s->ops->read_end(s, tx);
+}
+
+int kf_store_write(kf_store *s, kf_write_fn fn, void *ctx)
+{
+    return s->ops->write(s, fn, ctx);
+}
+
+void kf_store_stats_get(kf_store *s, kf_store_stats *out)
+{
+    s->ops->stats(s, out);
+}
+
+void kf_store_note_batch(kf_store_stats *stats, uint64_t n)
+{
+    stats->commits++;
+    stats->transactions += n;
+    uint64_t bound = 1;
+    for (int i = 0; i < 8; i++, bound *= 2)
+        if (i == 7 || n <= bound) stats->batch_le[i]++;
+}
+
+int kf_tx_prepare(kf_tx *tx, const char *sql, kf_stmt **out)
+{
+    return tx->store->ops->prepare(tx, sql, out);
+}
+
+int kf_tx_exec_script(kf_tx *tx, const char *sql)
+{
+    return tx->store->ops->exec_script(tx, sql);
+}
+
+const char *kf_tx_errmsg(kf_tx *tx)
+{
+    return tx->store->ops->errmsg(tx);
+}
+
+kf_store *kf_tx_store(kf_tx *tx)
+{
+    return tx->store;
+}
+
+void kf_stmt_bind_i64(kf_stmt *st, int idx, int64_t v)
+{
+    st->ops->bind_i64(st, idx, v);
+}
+
+void kf_stmt_bind_text(kf_stmt *st, int idx, const char *v)
+{
+    if (v)
+        st->ops->bind_text(st, idx, v);
+    else
+        st->ops->bind_null(st, idx);
+}
+
+void kf_stmt_bind_double(kf_stmt *st, int idx, double v)
+{
+    st->ops->bind_double(st, idx, v);
+}
+
+void kf_stmt_bind_null(kf_stmt *st, int idx)
+{
+    st->ops->bind_null(st, idx);
+}
+
+int kf_stmt_step(kf_stmt *st)
+{
+    return st->ops->step(st);
+}
+
+int64_t kf_stmt_i64(kf_stmt *st, int col)
+{
+    return st->ops->col_i64(st, col);
+}
+
+double kf_stmt_double(kf_stmt *st, int col)
+{
+    return st->ops->col_double(st, col);
+}
+
+const char *kf_stmt_text(kf_stmt *st, int col)
+{
+    return st->ops->col_text(st, col);
+}
+
+int kf_stmt_isnull(kf_stmt *st, int col)
+{
+    return st->ops->col_isnull(st, col);
+}
+
+int64_t kf_stmt_changes(kf_stmt *st)
+{
+    return st->ops->changes(st);
+}
+
+static int vquery(kf_tx *tx, kf_stmt **out, const char *sql, const char *types, va_list ap)
+{
+    kf_stmt *st;
+    int rc = kf_tx_prepare(tx, sql, &st);
+    if (rc != KF_OK) return rc;
+    int idx = 1;
+    for (const char *t = types ? types : ""; *t; t++, idx++) {
+        switch (*t) {
+        case 'i':
+            kf_stmt_bind_i64(st, idx, va_arg(ap, int64_t));
+            break;
+        case 's':
+            kf_stmt_bind_text(st, idx, va_arg(ap, const char *));
+            break;
+        case 'd':
+            kf_stmt_bind_double(st, idx, va_arg(ap, double));
+            break;
+        case 'n':
+            kf_stmt_bind_null(st, idx);
+            break;
+        default:
+            return KF_EINVAL;
+        }
+    }
+    *out = st;
+    return KF_OK;
+}
+
+int kf_tx_query(kf_tx *tx, kf_stmt **out, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    int rc = vquery(tx, out, sql, types, ap);
+    va_end(ap);
+    return rc;
+}
+
+int kf_tx_exec(kf_tx *tx, int64_t *changes, const char *sql, const char *types, ...)
+{
+    kf_stmt *st;
+    va_list ap;
+    va_start(ap, types);
+    int rc = vquery(tx, &st, sql, types, ap);
+    va_end(ap);
+    if (rc != KF_OK) return rc;
+    while ((rc = kf_stmt_step(st)) == KF_ROW) {
+    }
+    if (rc != KF_DONE) return rc;
+    if (changes) *changes = kf_stmt_changes(st);
+    return KF_OK;
+}
+
+int kf_tx_i64(kf_tx *tx, int64_t *out, const char *sql, const char *types, ...)
+{
+    kf_stmt *st;
+    va_list ap;
+    va_start(ap, types);
+    int rc = vquery(tx, &st, sql, types, ap);
+    va_end(ap);
+    if (rc != KF_OK) return rc;
+    rc = kf_stmt_step(st);
+    if (rc == KF_DONE) return KF_ENOTFOUND;
+    if (rc != KF_ROW) return rc;
+    *out = kf_stmt_i64(st, 0);
+    /* finish the statement so an INSERT … RETURNING is complete */
+    while ((rc = kf_stmt_step(st)) == KF_ROW) {
+    }
+    return rc == KF_DONE ? KF_OK : rc;
+}

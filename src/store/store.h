@@ -1,0 +1,110 @@
+/* The storage interface: one API over two backends, chosen by URL.
+ *
+ *   sqlite:PATH            a SQLite file in WAL mode; writes go through one writer
+ *                          thread that commits queued transactions in batches
+ *                          (group commit) with synchronous=FULL.
+ *   postgres://…           PostgreSQL via libpq (also postgresql://…), a pool of
+ *                          connections with prepared statements.
+ *
+ * SQL is the portable subset of both dialects with `?` placeholders (the
+ * postgres backend renumbers them). Times are BIGINT ms UTC, money BIGINT fen.
+ *
+ * Reading: a request takes one read transaction (kf_store_read_begin) and runs
+ * all its reads in it: consistent, and cheap because statements are cached.
+ *
+ * Writing: kf_store_write(s, fn, ctx) runs fn(tx, ctx) inside a write
+ * transaction and returns only after the transaction is durably committed (or
+ * rolled back). If fn returns anything but KF_OK its changes are undone and
+ * that code is returned. fn may run on another thread (the SQLite writer) and
+ * in the same commit as other callers' functions, so it must only touch the
+ * database through TX and its own CTX, must not block, and must not call
+ * kf_store_write or kf_store_read_begin itself. Expensive work (password
+ * hashing, file I/O) belongs before the call.
+ */
+#ifndef KF_STORE_H
+#define KF_STORE_H
+
+#include "core/log.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct kf_store kf_store;
+typedef struct kf_tx kf_tx;
+typedef struct kf_stmt kf_stmt;
+
+enum { KF_BACKEND_SQLITE = 1, KF_BACKEND_POSTGRES = 2 };
+
+typedef struct {
+    int pool_size;            /* read connections (sqlite) or pool (postgres); 0 = 8 */
+    int statement_timeout_ms; /* 0 = 10000; postgres statement_timeout, sqlite busy wait */
+    int max_batch;            /* sqlite group commit: most transactions per commit; 0 = 256 */
+    const kf_log *log;        /* borrowed; database errors are logged here (may be NULL) */
+} kf_store_opts;
+
+typedef struct {
+    uint64_t commits;      /* durable commits (batches) */
+    uint64_t transactions; /* write transactions committed inside them */
+    uint64_t rollbacks;    /* write transactions undone */
+    uint64_t batch_le[8];  /* commits with batch size <= 1,2,4,8,16,32,64,+Inf (cumulative) */
+} kf_store_stats;
+
+typedef int (*kf_write_fn)(kf_tx *tx, void *ctx);
+
+/* kf_store_open: connects; on failure writes one line naming the cause into ERR
+ * and returns KF_EDB (or KF_EINVAL for a URL it does not understand). The
+ * caller owns *out and releases it with kf_store_close. Does not migrate. */
+int kf_store_open(const char *url, const kf_store_opts *opts, kf_store **out, char *err,
+                  size_t errlen);
+/* kf_store_close: finishes queued writes, then closes every connection. */
+void kf_store_close(kf_store *s);
+int kf_store_backend(const kf_store *s);
+const char *kf_store_backend_name(const kf_store *s);
+
+/* kf_store_migrate: applies the embedded migrations not yet applied, each in one
+ * transaction. *applied (may be NULL) gets how many; *version the newest. */
+int kf_store_migrate(kf_store *s, int *applied, int *version, char *err, size_t errlen);
+
+int kf_store_read_begin(kf_store *s, kf_tx **out);
+void kf_store_read_end(kf_store *s, kf_tx *tx);
+int kf_store_write(kf_store *s, kf_write_fn fn, void *ctx);
+void kf_store_stats_get(kf_store *s, kf_store_stats *out);
+
+/* kf_tx_prepare: the cached statement for SQL, reset and with bindings cleared.
+ * SQL should be a string literal: the cache is keyed by its address (and
+ * checked by its text). The statement is borrowed from the transaction; do not
+ * prepare the same SQL again while still stepping it. */
+int kf_tx_prepare(kf_tx *tx, const char *sql, kf_stmt **out);
+/* kf_tx_exec_script: runs several statements separated by ';' (migrations). */
+int kf_tx_exec_script(kf_tx *tx, const char *sql);
+/* kf_tx_errmsg: the database's message for the last failure (borrowed). */
+const char *kf_tx_errmsg(kf_tx *tx);
+kf_store *kf_tx_store(kf_tx *tx);
+
+/* Parameters are numbered from 1; text is copied. */
+void kf_stmt_bind_i64(kf_stmt *st, int idx, int64_t v);
+void kf_stmt_bind_text(kf_stmt *st, int idx, const char *v); /* NULL binds SQL NULL */
+void kf_stmt_bind_double(kf_stmt *st, int idx, double v);
+void kf_stmt_bind_null(kf_stmt *st, int idx);
+/* kf_stmt_step: KF_ROW, KF_DONE, or an error: KF_ECONFLICT (unique or foreign
+ * key violated), KF_ETIMEOUT, KF_EDB. */
+int kf_stmt_step(kf_stmt *st);
+/* Columns are numbered from 0; values are valid until the next step. */
+int64_t kf_stmt_i64(kf_stmt *st, int col);
+double kf_stmt_double(kf_stmt *st, int col);
+const char *kf_stmt_text(kf_stmt *st, int col); /* NULL for SQL NULL */
+int kf_stmt_isnull(kf_stmt *st, int col);
+/* kf_stmt_changes: rows changed by a finished INSERT/UPDATE/DELETE. */
+int64_t kf_stmt_changes(kf_stmt *st);
+
+/* Conveniences. TYPES names each argument: 'i' int64_t, 's' const char *
+ * (NULL binds NULL), 'd' double, 'n' SQL NULL (takes no argument). */
+/* kf_tx_query: prepare and bind; *out is ready to step. */
+int kf_tx_query(kf_tx *tx, kf_stmt **out, const char *sql, const char *types, ...);
+/* kf_tx_exec: prepare, bind, run to the end; *changes (may be NULL) gets the rows changed. */
+int kf_tx_exec(kf_tx *tx, int64_t *changes, const char *sql, const char *types, ...);
+/* kf_tx_i64: the first column of the first row (e.g. INSERT … RETURNING id);
+ * KF_ENOTFOUND when there is no row. */
+int kf_tx_i64(kf_tx *tx, int64_t *out, const char *sql, const char *types, ...);
+
+#endif

@@ -1,0 +1,53 @@
+/* Shared internals of src/store: the backend operations table. Each backend
+ * embeds kf_store, kf_tx and kf_stmt as the first member of its own structs. */
+#ifndef KF_STORE_INT_H
+#define KF_STORE_INT_H
+
+#include "store/store.h"
+
+typedef struct kf_store_ops {
+    const char *name;
+    int backend;
+    /* open: TARGET is the URL (postgres) or the path after "sqlite:" */
+    int (*open)(const char *target, const kf_store_opts *opts, kf_store **out, char *err,
+                size_t errlen);
+    void (*close)(kf_store *s);
+    int (*read_begin)(kf_store *s, kf_tx **out);
+    void (*read_end)(kf_store *s, kf_tx *tx);
+    int (*write)(kf_store *s, kf_write_fn fn, void *ctx);
+    void (*stats)(kf_store *s, kf_store_stats *out);
+    /* migration_lock: serialises concurrent migrators inside a write tx */
+    int (*migration_lock)(kf_tx *tx);
+    int (*exec_script)(kf_tx *tx, const char *sql);
+    const char *(*errmsg)(kf_tx *tx);
+    int (*prepare)(kf_tx *tx, const char *sql, kf_stmt **out);
+    void (*bind_i64)(kf_stmt *st, int idx, int64_t v);
+    void (*bind_text)(kf_stmt *st, int idx, const char *v);
+    void (*bind_double)(kf_stmt *st, int idx, double v);
+    void (*bind_null)(kf_stmt *st, int idx);
+    int (*step)(kf_stmt *st);
+    int64_t (*col_i64)(kf_stmt *st, int col);
+    double (*col_double)(kf_stmt *st, int col);
+    const char *(*col_text)(kf_stmt *st, int col);
+    int (*col_isnull)(kf_stmt *st, int col);
+    int64_t (*changes)(kf_stmt *st);
+} kf_store_ops;
+
+struct kf_store {
+    const kf_store_ops *ops;
+    const kf_log *log;
+};
+struct kf_tx {
+    kf_store *store;
+};
+struct kf_stmt {
+    const kf_store_ops *ops;
+};
+
+extern const kf_store_ops kf_store_sqlite_ops;
+extern const kf_store_ops kf_store_postgres_ops;
+
+/* kf_store_note_batch: adds a commit of N transactions to STATS (caller locks). */
+void kf_store_note_batch(kf_store_stats *stats, uint64_t n);
+
+#endif
