@@ -1,0 +1,188 @@
+/* Core helpers: configuration precedence, time parsing, bounded buffers,
+ * logfmt escaping, language choice, the login throttle. */
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/i18n.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "http/throttle.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_config_precedence(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/kefu-config-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    write_file(path, "# comment\nlisten = 127.0.0.1:1111\nthreads = 3\nmax-body=2048\n");
+    char cfgarg[64];
+    snprintf(cfgarg, sizeof(cfgarg), "--config=%s", path);
+    char *env[] = {"KEFU_LISTEN=127.0.0.1:2222", "KEFU_TIMEOUT=7", NULL};
+    char *argv[] = {cfgarg, "--listen", "127.0.0.1:3333", NULL};
+    kf_config cfg;
+    char err[256];
+    int help;
+
+    kf_config_defaults(&cfg);
+    assert_int_equal(kf_config_load(&cfg, 3, argv, env, &help, err, sizeof(err)), 0);
+    assert_string_equal(cfg.listen, "127.0.0.1:3333"); /* flag beats env beats file */
+    assert_int_equal(cfg.timeout, 7);                  /* env */
+    assert_int_equal(cfg.threads, 3);                  /* file */
+    assert_int_equal(cfg.max_body, 2048);              /* file */
+
+    kf_config_defaults(&cfg);
+    assert_int_equal(kf_config_load(&cfg, 1, argv, env, &help, err, sizeof(err)), 0);
+    assert_string_equal(cfg.listen, "127.0.0.1:2222");
+
+    kf_config_defaults(&cfg);
+    assert_int_equal(kf_config_load(&cfg, 1, argv, NULL, &help, err, sizeof(err)), 0);
+    assert_string_equal(cfg.listen, "127.0.0.1:1111");
+    unlink(path);
+}
+
+static void test_config_errors(void **state)
+{
+    (void)state;
+    kf_config cfg;
+    char err[256];
+    int help;
+    char *bad_num[] = {"--threads", "zero"};
+    kf_config_defaults(&cfg);
+    assert_int_equal(kf_config_load(&cfg, 2, bad_num, NULL, &help, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "threads"));
+    char *unknown[] = {"--frobnicate=1"};
+    assert_int_equal(kf_config_load(&cfg, 1, unknown, NULL, &help, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "frobnicate"));
+    char *range[] = {"--max-body=1"};
+    assert_int_equal(kf_config_load(&cfg, 1, range, NULL, &help, err, sizeof(err)), -1);
+    char *envbad[] = {"KEFU_THREADS=-4", NULL};
+    assert_int_equal(kf_config_load(&cfg, 0, NULL, envbad, &help, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "KEFU_THREADS"));
+    char *missing[] = {"--config", "/nonexistent/kefu.conf"};
+    assert_int_equal(kf_config_load(&cfg, 2, missing, NULL, &help, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "/nonexistent/kefu.conf"));
+    char *helpflag[] = {"--help"};
+    assert_int_equal(kf_config_load(&cfg, 1, helpflag, NULL, &help, err, sizeof(err)), 0);
+    assert_int_equal(help, 1);
+}
+
+static void test_time(void **state)
+{
+    (void)state;
+    int64_t ms;
+    char out[32];
+    assert_int_equal(kf_time_parse("2026-01-31T08:00:00+08:00", &ms), 0);
+    kf_time_format(ms, out, sizeof(out));
+    assert_string_equal(out, "2026-01-31T00:00:00.000Z");
+    assert_int_equal(kf_time_parse("1970-01-01T00:00:00.25Z", &ms), 0);
+    assert_int_equal(ms, 250);
+    assert_int_equal(kf_time_parse("2024-02-29T23:59:59Z", &ms), 0);
+    kf_time_format(ms, out, sizeof(out));
+    assert_string_equal(out, "2024-02-29T23:59:59.000Z");
+    assert_int_equal(kf_time_parse("2026-13-01T00:00:00Z", &ms), -1);
+    assert_int_equal(kf_time_parse("2026-01-01", &ms), -1);
+    assert_int_equal(kf_time_parse("2026-01-01T00:00:00", &ms), -1); /* no zone */
+    assert_int_equal(kf_time_parse("2026-01-01T00:00:00Zjunk", &ms), -1);
+}
+
+static void test_buf_limit(void **state)
+{
+    (void)state;
+    kf_buf b;
+    kf_buf_init(&b, 10);
+    assert_int_equal(kf_buf_append(&b, "12345", 5), 0);
+    assert_int_equal(kf_buf_append(&b, "67890", 5), 0);
+    assert_int_equal(kf_buf_append(&b, "x", 1), -1);
+    assert_int_equal(b.len, 10);
+    assert_string_equal(b.data, "1234567890");
+    kf_buf_free(&b);
+}
+
+static void test_logfmt_escaping(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    kf_log log = {.fd = fds[1], .level = KF_LOG_INFO};
+    kf_logline l;
+    kf_log_begin(&l, &log, KF_LOG_INFO, "request");
+    kf_log_str(&l, "path", "/a b\"c\n");
+    kf_log_int(&l, "status", 200);
+    kf_log_end(&l);
+    kf_log_msg(&log, KF_LOG_DEBUG, "dropped", NULL); /* below the level */
+    close(fds[1]);
+    char out[512] = {0};
+    ssize_t n = read(fds[0], out, sizeof(out) - 1);
+    close(fds[0]);
+    assert_true(n > 0);
+    assert_non_null(strstr(out, " level=info msg=request path=\"/a b\\\"c\\x0a\" status=200\n"));
+    assert_null(strstr(out, "dropped"));
+}
+
+static void test_language(void **state)
+{
+    (void)state;
+    assert_string_equal(kf_lang_pick(NULL), "zh-CN");
+    assert_string_equal(kf_lang_pick("en-US,en;q=0.9"), "en");
+    assert_string_equal(kf_lang_pick("zh-CN,zh;q=0.9,en;q=0.8"), "zh-CN");
+    assert_string_equal(kf_msg("en", "invalid_json"), "The request body is not valid JSON");
+    assert_string_equal(kf_msg("zh-CN", "not_found"), "找不到该资源");
+}
+
+static void test_throttle(void **state)
+{
+    (void)state;
+    kf_throttle *t = kf_throttle_new(1000);
+    int64_t now = 1000000;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(kf_throttle_blocked(t, "account:a", 3, now), 0);
+        kf_throttle_fail(t, "account:a", now);
+    }
+    assert_int_equal(kf_throttle_blocked(t, "account:a", 3, now + 10), 1);
+    assert_int_equal(kf_throttle_blocked(t, "account:b", 3, now + 10), 0);
+    assert_int_equal(kf_throttle_blocked(t, "account:a", 3, now + 1000), 0); /* window over */
+    kf_throttle_fail(t, "account:b", now);
+    kf_throttle_clear(t, "account:b");
+    assert_int_equal(kf_throttle_blocked(t, "account:b", 1, now), 0);
+    /* many keys never grow memory; the table keeps working */
+    char key[32];
+    for (int i = 0; i < 200000; i++) {
+        snprintf(key, sizeof(key), "ip:%d", i);
+        kf_throttle_fail(t, key, now);
+    }
+    kf_throttle_fail(t, "ip:new", now);
+    assert_int_equal(kf_throttle_blocked(t, "ip:new", 1, now), 1);
+    kf_throttle_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_config_precedence),
+        cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_time),
+        cmocka_unit_test(test_buf_limit),
+        cmocka_unit_test(test_logfmt_escaping),
+        cmocka_unit_test(test_language),
+        cmocka_unit_test(test_throttle),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
