@@ -32,12 +32,15 @@ struct kf_server {
     _Atomic int inflight;
 };
 
+#define DISCARD_LIMIT ((size_t)64 << 20)
+
 typedef struct {
     kf_server *server;
     kf_req req;
     kf_buf body;
     int64_t start_us;
     int too_big;
+    size_t discarded; /* bytes of an oversized body read and dropped */
     int answered;
     char ip[INET6_ADDRSTRLEN];
 } pending;
@@ -229,18 +232,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (!p->too_big && kf_buf_append(&p->body, upload_data, *upload_data_size) != 0) {
-            p->too_big = p->answered = 1;
-            kf_reply_error(&p->req, 413, "payload_too_large", NULL);
-            *upload_data_size = 0;
-            return send_reply(conn, &p->req);
+        /* libmicrohttpd cannot answer mid-upload: an oversized body is read
+         * and dropped, then answered 413 at the end; past a hard bound the
+         * connection is simply closed. */
+        if (!p->too_big && kf_buf_append(&p->body, upload_data, *upload_data_size) != 0)
+            p->too_big = 1;
+        if (p->too_big) {
+            p->discarded += *upload_data_size;
+            if (p->discarded > DISCARD_LIMIT) return MHD_NO;
         }
         *upload_data_size = 0;
         return MHD_YES;
     }
     if (p->answered) return MHD_YES;
     p->answered = 1;
-    dispatch(p);
+    if (p->too_big)
+        kf_reply_error(&p->req, 413, "payload_too_large", NULL);
+    else
+        dispatch(p);
     return send_reply(conn, &p->req);
 }
 
@@ -325,13 +334,13 @@ int kf_server_start(kf_app *app, kf_server **out, char *err, size_t errlen)
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     errno = 0;
     s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)app->cfg->max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)app->cfg->max_conns_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)app->cfg->timeout, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)64 * 1024, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)app->cfg->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg->max_conns,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)app->cfg->max_conns_per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg->timeout, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errlen, "cannot listen on %s: %s", app->cfg->listen,
                  errno ? strerror(errno) : "address in use or not available");

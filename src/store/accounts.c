@@ -197,6 +197,10 @@ int kf_session_insert(kf_tx *tx, int64_t user_id, const char *token_hash, const 
                       int64_t now, int64_t expires_at, const char *ip, const char *user_agent,
                       int64_t *id)
 {
+    /* Expired sessions of this user go now, so the table does not grow. */
+    int rc = kf_tx_exec(tx, NULL, "DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?",
+                        "ii", user_id, now);
+    if (rc != KF_OK) return rc;
     return kf_tx_i64(tx, id,
                      "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at,"
                      " expires_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",

@@ -258,18 +258,18 @@ static int conn_begin(pg_conn *c, const char *sql)
 {
     c->failed = 0;
     c->err[0] = '\0';
-    for (int attempt = 0;; attempt++) {
-        if (PQstatus(c->pg) != CONNECTION_OK) conn_reset(c);
+    for (int reset = 0;;) {
+        if (PQstatus(c->pg) != CONNECTION_OK) {
+            conn_reset(c);
+            reset = 1;
+        }
         PGresult *r = PQexec(c->pg, sql);
         if (PQresultStatus(r) == PGRES_COMMAND_OK) {
             PQclear(r);
             return KF_OK;
         }
-        if (attempt > 0 || PQstatus(c->pg) == CONNECTION_OK) {
-            int rc = conn_fail(c, sql, r);
-            return rc == KF_OK ? KF_EDB : rc;
-        }
-        PQclear(r);
+        if (reset || PQstatus(c->pg) == CONNECTION_OK) return conn_fail(c, sql, r);
+        PQclear(r); /* the server had gone: reconnect once */
     }
 }
 
@@ -386,8 +386,11 @@ static int pg_migration_lock(kf_tx *tx)
 {
     pg_conn *c = ((pg_tx *)tx)->conn;
     if (c->failed) return fail_fast(c);
-    /* held to the end of the transaction; 7171 is kefu's migration lock */
-    static const char sql[] = "SELECT pg_advisory_xact_lock(7171)";
+    /* The lock (7171: kefu's migrations) is held to the end of the
+     * transaction. A migration may rightly take longer than a request's
+     * statement_timeout, and so may waiting for another server's. */
+    static const char sql[] = "SET LOCAL statement_timeout = 0;"
+                              " SELECT pg_advisory_xact_lock(7171)";
     PGresult *r = PQexec(c->pg, sql);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) return conn_fail(c, sql, r);
     PQclear(r);

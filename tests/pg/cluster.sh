@@ -36,8 +36,10 @@ find_bin() {
         echo /usr/lib/postgresql/15/bin
         return
     fi
-    b=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-    [ -n "$b" ] && [ -x "$b/initdb" ] || die "no PostgreSQL server found in /usr/lib/postgresql/*/bin (install postgresql-15)"
+    b=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    if [ ! -x "$b/initdb" ]; then
+        die "no PostgreSQL server found in /usr/lib/postgresql/*/bin (install postgresql-15)"
+    fi
     echo "$b"
 }
 
@@ -82,7 +84,7 @@ stop_cluster() {
 }
 
 start_cluster() {
-    local bin=$1 port sockdir attempt
+    local bin=$1 port sockdir
     stop_cluster "$bin"
     rm -rf "$dir"
     mkdir -p "$dir"
@@ -102,7 +104,7 @@ start_cluster() {
     fi
 
     # Another process may take the port between choosing and binding: retry.
-    for attempt in 1 2 3 4 5; do
+    for _ in 1 2 3 4 5; do
         port=$(free_port) || die "python3 is needed to find a free port"
         if as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
             -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$sockdir -c max_connections=200" \

@@ -586,7 +586,7 @@ static void test_audit_append_only(void **state)
 
 /* ---- postgres only: timeouts and lost connections ---- */
 
-static void test_pg_timeout(void **state)
+static void test_pg_session(void **state)
 {
     (void)state;
     if (g_cur->backend != KF_BACKEND_POSTGRES) skip();
@@ -594,7 +594,21 @@ static void test_pg_timeout(void **state)
     fixture *f = fixture_open(&opts);
     kf_tx *tx;
     int64_t v;
+    kf_stmt *st;
     assert_int_equal(kf_store_read_begin(f->s, &tx), KF_OK);
+    assert_int_equal(kf_tx_query(tx, &st,
+                                 "SELECT current_setting('statement_timeout'),"
+                                 " current_setting('TimeZone'), current_setting('client_encoding'),"
+                                 " true, false",
+                                 NULL),
+                     KF_OK);
+    assert_int_equal(kf_stmt_step(st), KF_ROW);
+    assert_string_equal(kf_stmt_text(st, 0), "100ms");
+    assert_string_equal(kf_stmt_text(st, 1), "UTC");
+    assert_string_equal(kf_stmt_text(st, 2), "UTF8");
+    assert_int_equal(kf_stmt_i64(st, 3), 1); /* booleans read as 1/0 */
+    assert_int_equal(kf_stmt_i64(st, 4), 0);
+    assert_int_equal(kf_stmt_step(st), KF_DONE);
     assert_int_equal(kf_tx_i64(tx, &v, "SELECT COUNT(*) FROM pg_sleep(1)", NULL), KF_ETIMEOUT);
     assert_int_equal(kf_tx_i64(tx, &v, "SELECT 1", NULL), KF_EDB); /* tx aborted */
     kf_store_read_end(f->s, tx);
@@ -669,6 +683,15 @@ static void test_open_failures(void **state)
     assert_null(strstr(err, "s3cret"));
     assert_null(strchr(err, '\n'));
 
+    if (g_pg.url[0]) { /* the server answers, but refuses */
+        char url[600];
+        snprintf(url, sizeof(url), "%.*s/no_such_db", (int)(strrchr(g_pg.url, '/') - g_pg.url),
+                 g_pg.url);
+        assert_int_equal(kf_store_open(url, &opts, &s, err, sizeof(err)), KF_EDB);
+        print_message("[   INFO   ] %s\n", err);
+        assert_non_null(strstr(err, "\"no_such_db\" does not exist"));
+    }
+
     err[0] = '\0';
     rc = kf_store_open("sqlite:/proc/nope/x.db", &opts, &s, err, sizeof(err));
     assert_int_not_equal(rc, KF_OK);
@@ -716,7 +739,7 @@ static const struct CMUnitTest db_tests[] = {
     DB_TEST(test_concurrent_writers, setup_migrated),
     DB_TEST(test_snapshot, setup_migrated),
     DB_TEST(test_audit_append_only, setup_migrated),
-    cmocka_unit_test(test_pg_timeout),
+    cmocka_unit_test(test_pg_session),
     cmocka_unit_test(test_pg_reconnect),
 };
 
