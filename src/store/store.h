@@ -20,6 +20,14 @@
  * database through TX and its own CTX, must not block, and must not call
  * kf_store_write or kf_store_read_begin itself. Expensive work (password
  * hashing, file I/O) belongs before the call.
+ *
+ * A statement that fails inside fn: on SQLite only that statement is undone,
+ * on PostgreSQL the whole transaction is lost. So fn returns the first error
+ * it meets rather than carrying on; an "insert or else" belongs behind a
+ * named per-backend function, not in a retry inside fn.
+ *
+ * A parameter PostgreSQL cannot type from its context (`? IS NULL`, `? = 0`
+ * where the value may not fit int4) needs a CAST: `CAST(? AS TEXT) IS NULL`.
  */
 #ifndef KF_STORE_H
 #define KF_STORE_H
