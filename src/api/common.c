@@ -2,6 +2,7 @@
 #include "api/api_int.h"
 
 #include "core/timeutil.h"
+#include "domain/account.h"
 #include "domain/perm.h"
 
 #include <semaphore.h>
@@ -61,13 +62,9 @@ const char *kf_api_new_password(kf_input *in, const char *field)
 {
     json_t *v = in->body ? json_object_get(in->body, field) : NULL;
     if (v && json_is_string(v)) {
-        size_t n = kf_utf8_chars(json_string_value(v));
-        if (n < 8) {
-            kf_input_fail(in, field, "password_too_short");
-            return NULL;
-        }
-        if (n > 128) {
-            kf_input_fail(in, field, "password_too_long");
+        const char *problem = kf_password_problem(json_string_value(v));
+        if (problem) {
+            kf_input_fail(in, field, problem);
             return NULL;
         }
     }

@@ -1,6 +1,7 @@
 #include "api/input.h"
 
 #include "core/timeutil.h"
+#include "domain/account.h"
 
 #include <errno.h>
 #include <stdlib.h>

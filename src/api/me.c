@@ -93,6 +93,10 @@ static void me_patch(kf_req *req)
     j.language = valid_language(&in, "language");
     kf_input_i64(&in, "version", 0, 1, INT64_MAX, &j.version);
     if (kf_input_end(&in)) return;
+    if (!j.display_name && !j.language) { /* nothing to change: no write, no audit */
+        me_get(req);
+        return;
+    }
     int rc = kf_req_write(req, write_me_update, &j);
     if (rc != KF_OK) {
         kf_reply_status(req, rc);

@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "core/secret.h"
 #include "core/timeutil.h"
+#include "domain/account.h"
 #include "domain/perm.h"
 #include "store/accounts.h"
 #include "store/audit.h"
@@ -51,8 +52,7 @@ static int read_password(char hash[KF_PASSWORD_HASH_LEN])
         fprintf(stderr, "kefu: the passwords differ\n");
         return -1;
     }
-    size_t n = strlen(pw);
-    if (n < 8 || n > 128) {
+    if (kf_password_problem(pw)) {
         fprintf(stderr, "kefu: a password has 8 to 128 characters\n");
         return -1;
     }
@@ -80,8 +80,10 @@ static int write_user(kf_tx *tx, void *ctx)
         int rc = kf_user_by_login(tx, &a, j->user.login, &cur);
         if (rc == KF_OK) rc = kf_user_set_password(tx, cur.id, j->user.password_hash, now);
         if (rc == KF_OK) rc = kf_sessions_revoke(tx, cur.id, 0);
-        kf_audit_entry e = {.entity = "user", .entity_id = cur.id, .action = "password_reset"};
-        if (rc == KF_OK) rc = kf_audit_write(tx, &cli, &e, now);
+        if (rc == KF_OK) {
+            kf_audit_entry e = {.entity = "user", .entity_id = cur.id, .action = "password_reset"};
+            rc = kf_audit_write(tx, &cli, &e, now);
+        }
         kf_arena_free(&a);
         return rc;
     }
@@ -151,6 +153,10 @@ int kf_cli_user(int argc, char **argv, char **envp)
         if (!j.passwd && kf_role_parse(role) < 0) {
             fprintf(stderr, "kefu: --role must be one of admin manager supervisor agent"
                             " technician cashier resident\n");
+        } else if (!j.passwd && kf_login_problem(j.user.login)) {
+            fprintf(stderr, "kefu: a login has 3 to 64 letters, digits or . _ @ -\n");
+        } else if (!j.passwd && kf_utf8_count(j.user.display_name) > 64) {
+            fprintf(stderr, "kefu: --name has at most 64 characters\n");
         } else if (read_password(hash) == 0) {
             j.user.password_hash = hash;
             int wrc = kf_store_write(s, write_user, &j);

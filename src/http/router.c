@@ -3,6 +3,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,35 +113,47 @@ static int match_path(const kf_route *rt, char segs[][256], const size_t *lens, 
     return 1;
 }
 
-const kf_route *kf_router_match(const kf_router *r, const char *method, const char *path,
-                                kf_req *req, int *path_known)
-{
+typedef struct {
     char segs[16][256];
     size_t lens[16];
-    int nsegs = 0;
-    *path_known = 0;
+    int n;
+} path_segments;
+
+static int split_path(const char *path, path_segments *ps)
+{
+    ps->n = 0;
     const char *p = path;
-    if (*p != '/') return NULL;
+    if (*p != '/') return -1;
     while (*p == '/') {
         p++;
         const char *end = strchr(p, '/');
         size_t len = end ? (size_t)(end - p) : strlen(p);
         if (len == 0) {
-            if (end) return NULL;
+            if (end) return -1;
             break;
         }
-        if (nsegs == 16 || len >= sizeof(segs[0])) return NULL;
-        memcpy(segs[nsegs], p, len);
-        segs[nsegs][len] = '\0';
-        lens[nsegs++] = len;
+        if (ps->n == 16 || len >= sizeof(ps->segs[0])) return -1;
+        memcpy(ps->segs[ps->n], p, len);
+        ps->segs[ps->n][len] = '\0';
+        ps->lens[ps->n++] = len;
         p += len;
     }
+    return 0;
+}
+
+const kf_route *kf_router_match(const kf_router *r, const char *method, const char *path,
+                                kf_req *req, int *path_known)
+{
+    path_segments ps;
+    *path_known = 0;
+    if (split_path(path, &ps)) return NULL;
+    if (strcmp(method, "HEAD") == 0) method = "GET";
     /* The most literal route wins: /users/me before /users/{id}. */
     const kf_route *best = NULL;
     int best_params = KF_MAX_PARAMS + 1;
     for (size_t i = 0; i < r->count; i++) {
         const kf_route *rt = &r->routes[i];
-        if (!match_path(rt, segs, lens, nsegs, NULL)) continue;
+        if (!match_path(rt, ps.segs, ps.lens, ps.n, NULL)) continue;
         if (strcmp(rt->method, method) != 0) {
             *path_known = 1;
             continue;
@@ -150,8 +163,24 @@ const kf_route *kf_router_match(const kf_router *r, const char *method, const ch
             nparams += is_param(rt->segs[s]);
         if (nparams < best_params) best = rt, best_params = nparams;
     }
-    if (best) match_path(best, segs, lens, nsegs, req);
+    if (best) match_path(best, ps.segs, ps.lens, ps.n, req);
     return best;
+}
+
+const char *kf_router_allowed(const kf_router *r, const char *path, kf_arena *a)
+{
+    path_segments ps;
+    char out[128] = "";
+    if (split_path(path, &ps) == 0) {
+        for (size_t i = 0; i < r->count; i++) {
+            const kf_route *rt = &r->routes[i];
+            if (!match_path(rt, ps.segs, ps.lens, ps.n, NULL) || strstr(out, rt->method)) continue;
+            size_t used = strlen(out);
+            snprintf(out + used, sizeof(out) - used, "%s%s%s", used ? ", " : "", rt->method,
+                     strcmp(rt->method, "GET") == 0 ? ", HEAD" : "");
+        }
+    }
+    return kf_arena_strdup(a, out);
 }
 
 size_t kf_router_count(const kf_router *r)

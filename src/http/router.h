@@ -35,10 +35,13 @@ void kf_router_free(kf_router *r);
 int kf_router_add(kf_router *r, const char *method, const char *pattern, const char *permission,
                   kf_handler handler, unsigned flags);
 /* kf_router_match: the route for METHOD and PATH, with its parameters stored
- * in REQ. Returns NULL, setting *path_known when the path exists under
- * another method (405 rather than 404). */
+ * in REQ. HEAD matches GET routes. Returns NULL, setting *path_known when
+ * the path exists under another method (405 rather than 404). */
 const kf_route *kf_router_match(const kf_router *r, const char *method, const char *path,
                                 kf_req *req, int *path_known);
+/* kf_router_allowed: the methods PATH answers to, as an Allow header value
+ * ("GET, HEAD, PATCH"), in arena memory. */
+const char *kf_router_allowed(const kf_router *r, const char *path, kf_arena *a);
 size_t kf_router_count(const kf_router *r);
 const kf_route *kf_router_at(const kf_router *r, size_t i);
 

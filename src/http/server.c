@@ -121,14 +121,12 @@ static void pending_free(pending *p)
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn, kf_req *req)
 {
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        req->resp_len, req->resp_body ? req->resp_body : (void *)"", MHD_RESPMEM_MUST_FREE);
-    if (!req->resp_body) {
-        MHD_destroy_response(resp);
-        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-    }
-    req->resp_body = NULL; /* MHD frees it now */
+    struct MHD_Response *resp =
+        req->resp_body
+            ? MHD_create_response_from_buffer(req->resp_len, req->resp_body, MHD_RESPMEM_MUST_FREE)
+            : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (!resp) return MHD_NO;
+    req->resp_body = NULL; /* MHD frees it now */
     for (size_t i = 0; i < sizeof(security_headers) / sizeof(security_headers[0]); i++)
         MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
     MHD_add_response_header(resp, "X-Request-Id", req->request_id);
@@ -192,6 +190,8 @@ static void dispatch(pending *p)
     req->route = kf_router_match(req->app->router, req->method, req->path, req, &path_known);
     if (!req->route) {
         if (path_known) {
+            kf_reply_header(req, "Allow",
+                            kf_router_allowed(req->app->router, req->path, &req->arena));
             kf_reply_error(req, 405, "method_not_allowed", NULL);
         } else {
             kf_reply_error(req, 404, "not_found", NULL);
