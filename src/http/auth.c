@@ -9,6 +9,26 @@
 #include <string.h>
 #include <strings.h>
 
+typedef struct {
+    int64_t id, now;
+} touch_job;
+
+static int write_touch(kf_tx *tx, void *ctx)
+{
+    touch_job *j = ctx;
+    return kf_token_touch(tx, j->id, j->now);
+}
+
+/* A token's last use is kept to the minute: one small write a minute per
+ * token, not one per request. The read transaction ends first so a request
+ * never holds two connections. */
+static int touch_token(kf_req *req, const kf_credential *cred, int64_t now)
+{
+    if (now - cred->last_used_at < 60 * 1000) return KF_OK;
+    touch_job j = {.id = cred->id, .now = now};
+    return kf_req_write(req, write_touch, &j);
+}
+
 static const char *bearer_token(kf_req *req)
 {
     const char *h = kf_req_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -31,8 +51,9 @@ int kf_auth_resolve(kf_req *req)
     char hash[KF_TOKEN_HASH_LEN];
     kf_token_hash(token, hash);
     kf_credential cred;
-    int rc = via_token ? kf_token_find(tx, &req->arena, hash, kf_now_ms(), &cred)
-                       : kf_session_find(tx, &req->arena, hash, kf_now_ms(), &cred);
+    int64_t now = kf_now_ms();
+    int rc = via_token ? kf_token_find(tx, &req->arena, hash, now, &cred)
+                       : kf_session_find(tx, &req->arena, hash, now, &cred);
     if (rc == KF_ENOTFOUND) return KF_ESTALE;
     if (rc != KF_OK) return rc;
     int role = kf_role_parse(cred.user.role);
@@ -47,6 +68,7 @@ int kf_auth_resolve(kf_req *req)
     a->session_id = cred.id;
     a->csrf_token = cred.csrf_token;
     rc = kf_user_projects(tx, &req->arena, a->user_id, &a->project_ids, &a->nprojects);
+    if (rc == KF_OK && via_token) rc = touch_token(req, &cred, now);
     if (rc != KF_OK) return rc;
     req->auth = a;
     return KF_OK;

@@ -216,7 +216,8 @@ static int one_credential(kf_stmt *st, kf_arena *a, kf_credential *out)
     out->id = kf_stmt_i64(st, 0);
     out->csrf_token = dup(a, st, 1);
     out->expires_at = kf_stmt_isnull(st, 2) ? 0 : kf_stmt_i64(st, 2);
-    read_user(st, a, 3, &out->user);
+    out->last_used_at = kf_stmt_isnull(st, 3) ? 0 : kf_stmt_i64(st, 3);
+    read_user(st, a, 4, &out->user);
     return KF_OK;
 }
 
@@ -224,7 +225,7 @@ int kf_session_find(kf_tx *tx, kf_arena *a, const char *token_hash, int64_t now,
 {
     kf_stmt *st;
     int rc = kf_tx_query(tx, &st,
-                         "SELECT s.id, s.csrf_token, s.expires_at, " USER_COLS
+                         "SELECT s.id, s.csrf_token, s.expires_at, NULL, " USER_COLS
                          " FROM sessions s JOIN users u ON u.id = s.user_id"
                          " WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1",
                          "si", token_hash, now);
@@ -266,7 +267,7 @@ int kf_token_find(kf_tx *tx, kf_arena *a, const char *hash, int64_t now, kf_cred
 {
     kf_stmt *st;
     int rc = kf_tx_query(tx, &st,
-                         "SELECT t.id, '', t.expires_at, " USER_COLS
+                         "SELECT t.id, '', t.expires_at, t.last_used_at, " USER_COLS
                          " FROM api_tokens t JOIN users u ON u.id = t.user_id"
                          " WHERE t.token_hash = ? AND t.revoked_at IS NULL"
                          " AND (t.expires_at IS NULL OR t.expires_at > ?) AND u.active = 1",
@@ -309,6 +310,12 @@ int kf_token_list(kf_tx *tx, kf_arena *a, int64_t user_id, kf_api_token **out, s
     *out = v;
     *n = count;
     return KF_OK;
+}
+
+int kf_token_touch(kf_tx *tx, int64_t id, int64_t now)
+{
+    return kf_tx_exec(tx, NULL, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", "ii", now,
+                      id);
 }
 
 int kf_token_revoke(kf_tx *tx, int64_t user_id, int64_t id, int64_t now)

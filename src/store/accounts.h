@@ -53,6 +53,7 @@ typedef struct {
     kf_user user;
     const char *csrf_token; /* sessions only */
     int64_t expires_at;     /* 0: never (tokens without expiry) */
+    int64_t last_used_at;   /* tokens only; 0: never */
 } kf_credential;
 
 int kf_session_insert(kf_tx *tx, int64_t user_id, const char *token_hash, const char *csrf,
@@ -76,6 +77,8 @@ int kf_token_insert(kf_tx *tx, int64_t user_id, const char *name, const char *pr
 int kf_token_find(kf_tx *tx, kf_arena *a, const char *hash, int64_t now, kf_credential *out);
 /* kf_token_list: USER_ID's tokens, newest first; *out is arena memory. */
 int kf_token_list(kf_tx *tx, kf_arena *a, int64_t user_id, kf_api_token **out, size_t *n);
+/* kf_token_touch: records that token ID was used at NOW. */
+int kf_token_touch(kf_tx *tx, int64_t id, int64_t now);
 /* kf_token_revoke: KF_ENOTFOUND unless USER_ID owns a live token ID. */
 int kf_token_revoke(kf_tx *tx, int64_t user_id, int64_t id, int64_t now);
 
