@@ -13,8 +13,8 @@ kf_actor kf_api_actor(const kf_req *req)
 {
     kf_actor a = {.request_id = req->request_id, .ip = req->ip};
     if (req->auth) {
-        a.actor_id = req->auth->user_id;
-        a.actor_login = req->auth->login;
+        a.actor_id = req->auth->user.id;
+        a.actor_login = req->auth->user.login;
     }
     return a;
 }

@@ -12,11 +12,8 @@ static void me_get(kf_req *req)
 {
     kf_tx *tx = kf_req_read(req);
     if (!tx) return;
-    kf_user u;
     json_t *projects = NULL;
-    int rc = kf_user_get(tx, &req->arena, req->auth->user_id, &u);
-    if (rc == KF_OK)
-        rc = kf_projects_json(tx, req->auth->project_ids, req->auth->nprojects,
+    int rc = kf_projects_json(tx, req->auth->project_ids, req->auth->nprojects,
                               kf_role_is_global(req->auth->role), &projects);
     if (rc != KF_OK) {
         kf_reply_status(req, rc);
@@ -28,10 +25,10 @@ static void me_get(kf_req *req)
     for (size_t i = 0; i < n; i++)
         if (kf_role_has(req->auth->role, table[i].name))
             json_array_append_new(perms, json_string(table[i].name));
-    json_t *body =
-        json_pack("{s:o, s:o, s:o}", "user",
-                  kf_api_user_json(&u, req->auth->project_ids, req->auth->nprojects, req->lang),
-                  "projects", projects, "permissions", perms);
+    json_t *body = json_pack(
+        "{s:o, s:o, s:o}", "user",
+        kf_api_user_json(&req->auth->user, req->auth->project_ids, req->auth->nprojects, req->lang),
+        "projects", projects, "permissions", perms);
     if (!req->auth->via_token && req->auth->csrf_token)
         json_object_set_new(body, "csrf_token", json_string(req->auth->csrf_token));
     kf_reply_json(req, 200, body);
@@ -88,7 +85,7 @@ static void me_patch(kf_req *req)
     kf_input in;
     if (kf_input_begin(&in, req, names)) return;
     me_update_job j = {
-        .actor = kf_api_actor(req), .arena = &req->arena, .user_id = req->auth->user_id};
+        .actor = kf_api_actor(req), .arena = &req->arena, .user_id = req->auth->user.id};
     j.display_name = kf_input_str(&in, "display_name", 0, 1, 64);
     j.language = valid_language(&in, "language");
     kf_input_i64(&in, "version", 0, 1, INT64_MAX, &j.version);
@@ -135,7 +132,7 @@ static void me_password(kf_req *req)
     kf_tx *tx = kf_req_read(req);
     if (!tx) return;
     kf_user u;
-    int rc = kf_user_get(tx, &req->arena, req->auth->user_id, &u);
+    int rc = kf_user_get(tx, &req->arena, req->auth->user.id, &u);
     if (rc != KF_OK) {
         kf_reply_status(req, rc);
         return;
@@ -176,7 +173,7 @@ static void tokens_list(kf_req *req)
     if (!tx) return;
     kf_api_token *tokens;
     size_t n;
-    int rc = kf_token_list(tx, &req->arena, req->auth->user_id, &tokens, &n);
+    int rc = kf_token_list(tx, &req->arena, req->auth->user.id, &tokens, &n);
     if (rc != KF_OK) {
         kf_reply_status(req, rc);
         return;
@@ -213,7 +210,7 @@ static void tokens_create(kf_req *req)
     static const char *const names[] = {"name", "expires_in_days", NULL};
     kf_input in;
     if (kf_input_begin(&in, req, names)) return;
-    token_job j = {.actor = kf_api_actor(req), .user_id = req->auth->user_id};
+    token_job j = {.actor = kf_api_actor(req), .user_id = req->auth->user.id};
     j.token.name = kf_input_str(&in, "name", 1, 1, 64);
     int64_t days = 0;
     kf_input_i64(&in, "expires_in_days", 0, 1, 3650, &days);
@@ -253,7 +250,7 @@ static int write_revoke(kf_tx *tx, void *ctx)
 
 static void tokens_revoke(kf_req *req)
 {
-    revoke_job j = {.actor = kf_api_actor(req), .user_id = req->auth->user_id};
+    revoke_job j = {.actor = kf_api_actor(req), .user_id = req->auth->user.id};
     if (kf_req_param_id(req, "id", &j.token_id)) return;
     int rc = kf_req_write(req, write_revoke, &j);
     if (rc != KF_OK) {

@@ -68,17 +68,9 @@ static kf_store *open_store(const kf_config *cfg, const kf_log *log)
     return s;
 }
 
-static int run(kf_app *app, const kf_config *cfg)
+static int run(kf_app *app, const sigset_t *stop)
 {
     char err[512];
-    /* Signals go to sigwait below, not to whichever thread is running. */
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
     kf_server *server;
     if (kf_server_start(app, &server, err, sizeof(err)) != KF_OK) {
         fprintf(stderr, "kefu: %s\n", err);
@@ -86,10 +78,9 @@ static int run(kf_app *app, const kf_config *cfg)
     }
     print_banner(app, kf_server_port(server));
     int sig = 0;
-    sigwait(&stop, &sig);
+    sigwait(stop, &sig);
     kf_log_msg(app->log, KF_LOG_INFO, "stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     kf_server_stop(server, 10000);
-    (void)cfg;
     return 0;
 }
 
@@ -108,6 +99,14 @@ int kf_cli_serve(int argc, char **argv, char **envp)
         kf_config_usage(stdout);
         return 0;
     }
+    /* Blocked before any thread starts (the database writer is one), so every
+     * thread inherits the mask and SIGINT/SIGTERM reach only sigwait in run. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
     kf_log log = {.fd = STDERR_FILENO, .level = kf_log_level_parse(cfg.log_level)};
     if (log.level < 0) {
         fprintf(stderr, "kefu: --log-level must be debug, info, warn or error\n");
@@ -139,7 +138,7 @@ int kf_cli_serve(int argc, char **argv, char **envp)
     sem_t hash_slots;
     sem_init(&hash_slots, 0, 2);
     app.hash_slots = &hash_slots;
-    rc = run(&app, &cfg);
+    rc = run(&app, &stop);
     sem_destroy(&hash_slots);
     kf_throttle_free(app.throttle);
     kf_metrics_free(app.metrics);

@@ -59,15 +59,12 @@ int kf_auth_resolve(kf_req *req)
     int role = kf_role_parse(cred.user.role);
     if (role < 0) return KF_ESTALE;
     kf_auth *a = kf_arena_alloc(&req->arena, sizeof(*a));
-    a->user_id = cred.user.id;
-    a->login = cred.user.login;
-    a->display_name = cred.user.display_name;
+    a->user = cred.user;
     a->role = (kf_role)role;
-    a->language = cred.user.language;
     a->via_token = via_token;
     a->session_id = cred.id;
     a->csrf_token = cred.csrf_token;
-    rc = kf_user_projects(tx, &req->arena, a->user_id, &a->project_ids, &a->nprojects);
+    rc = kf_user_projects(tx, &req->arena, a->user.id, &a->project_ids, &a->nprojects);
     if (rc == KF_OK && via_token) rc = touch_token(req, &cred, now);
     if (rc != KF_OK) return rc;
     req->auth = a;

@@ -13,6 +13,7 @@
 #include "core/arena.h"
 #include "domain/perm.h"
 #include "http/app.h"
+#include "store/accounts.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -24,11 +25,8 @@ typedef struct kf_route kf_route;
 
 /* Who is calling, resolved from the session cookie or a Bearer token. */
 typedef struct {
-    int64_t user_id;
-    const char *login;
-    const char *display_name;
+    kf_user user; /* the caller's row as of this request */
     kf_role role;
-    const char *language;
     int via_token;      /* 1: Bearer API token; 0: session cookie */
     int64_t session_id; /* or token id when via_token */
     const char *csrf_token;

@@ -168,8 +168,8 @@ static int admit(kf_req *req)
         return -1;
     }
     if (!MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Accept-Language") &&
-        req->auth->language)
-        req->lang = strcmp(req->auth->language, "en") == 0 ? "en" : "zh-CN";
+        req->auth->user.language)
+        req->lang = strcmp(req->auth->user.language, "en") == 0 ? "en" : "zh-CN";
     if (is_unsafe(req->method) && !kf_auth_csrf_ok(req)) {
         kf_reply_error(req, 403, "csrf_failed", NULL);
         return -1;
@@ -266,7 +266,7 @@ static void log_request(const pending *p, int64_t dur_us, enum MHD_RequestTermin
     kf_log_ms(&l, "dur_ms", (double)dur_us / 1000.0);
     kf_log_int(&l, "bytes_in", (int64_t)p->body.len);
     kf_log_str(&l, "ip", req->ip);
-    if (req->auth) kf_log_int(&l, "user", req->auth->user_id);
+    if (req->auth) kf_log_int(&l, "user", req->auth->user.id);
     if (req->error_code) kf_log_str(&l, "error", req->error_code);
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) kf_log_int(&l, "terminated", (int64_t)toe);
     kf_log_end(&l);
