@@ -46,7 +46,7 @@ typedef struct {
 static int write_me_update(kf_tx *tx, void *ctx)
 {
     me_update_job *j = ctx;
-    int rc = kf_user_get(tx, j->arena, j->user_id, &j->user);
+    int rc = kf_user_get_for_update(tx, j->arena, j->user_id, &j->user);
     if (rc != KF_OK) return rc;
     if (j->version && j->version != j->user.version) return KF_ESTALE;
     json_t *before =

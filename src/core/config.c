@@ -34,7 +34,8 @@ static const option options[] = {
     NUM("max-conns-per-ip", max_conns_per_ip, 1, 100000,
         "most open connections per client address (default 128)"),
     NUM("timeout", timeout, 1, 3600, "idle connection timeout in seconds (default 30)"),
-    NUM("threads", threads, 1, 256, "HTTP worker threads (default 16)"),
+    NUM("threads", threads, 1, 256,
+        "HTTP worker threads; a write waits for its group commit on one (default 32)"),
     NUM("db-pool", db_pool, 1, 512,
         "database connections: SQLite readers, or the whole PostgreSQL pool (default threads + 2)"),
     NUM("statement-timeout", statement_timeout, 100, 600000,
@@ -63,7 +64,7 @@ void kf_config_defaults(kf_config *cfg)
     cfg->max_conns = 1024;
     cfg->max_conns_per_ip = 128;
     cfg->timeout = 30;
-    cfg->threads = 16;
+    cfg->threads = 32;
     cfg->db_pool = 0;
     cfg->statement_timeout = 10000;
     cfg->session_ttl = 720;

@@ -47,6 +47,14 @@ int kf_user_get(kf_tx *tx, kf_arena *a, int64_t id, kf_user *out)
     return rc == KF_OK ? one_user(st, a, out) : rc;
 }
 
+int kf_user_get_for_update(kf_tx *tx, kf_arena *a, int64_t id, kf_user *out)
+{
+    /* A no-op UPDATE is the portable row lock; under READ COMMITTED the SELECT
+     * after it sees the newest committed row. */
+    int rc = kf_tx_exec(tx, NULL, "UPDATE users SET version = version WHERE id = ?", "i", id);
+    return rc == KF_OK ? kf_user_get(tx, a, id, out) : rc;
+}
+
 int kf_user_by_login(kf_tx *tx, kf_arena *a, const char *login, kf_user *out)
 {
     kf_stmt *st;

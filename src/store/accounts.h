@@ -30,6 +30,10 @@ typedef struct {
 } kf_user_filter;
 
 int kf_user_get(kf_tx *tx, kf_arena *a, int64_t id, kf_user *out);
+/* kf_user_get_for_update: kf_user_get that first locks the row until the write
+ * commits (PostgreSQL; SQLite's single writer needs none), so a read-modify-
+ * write without a client version cannot lose to a concurrent one. */
+int kf_user_get_for_update(kf_tx *tx, kf_arena *a, int64_t id, kf_user *out);
 int kf_user_by_login(kf_tx *tx, kf_arena *a, const char *login, kf_user *out);
 /* kf_user_insert: KF_ECONFLICT when the login is taken. Sets u->id. */
 int kf_user_insert(kf_tx *tx, kf_user *u, int64_t now);

@@ -56,6 +56,7 @@ struct write_job {
     void *ctx;
     int rc;
     int done;
+    pthread_cond_t done_cv; /* its own, so a commit wakes only its batch */
     write_job *next;
 };
 
@@ -73,7 +74,6 @@ typedef struct {
     int writer_started;
     pthread_mutex_t queue_mu;
     pthread_cond_t queue_nonempty;
-    pthread_cond_t batch_done;
     write_job *head, *tail;
     int stopping;
     kf_store_stats stats; /* under queue_mu */
@@ -342,8 +342,8 @@ static void *writer_main(void *arg)
         for (write_job *j = batch, *next; j; j = next) {
             next = j->next; /* the waiter may free J once done is set */
             j->done = 1;
+            pthread_cond_signal(&j->done_cv);
         }
-        pthread_cond_broadcast(&s->batch_done);
     }
     pthread_mutex_unlock(&s->queue_mu);
     return NULL;
@@ -353,9 +353,11 @@ static int sq_write(kf_store *base, kf_write_fn fn, void *ctx)
 {
     sq_store *s = (sq_store *)base;
     write_job job = {.fn = fn, .ctx = ctx};
+    pthread_cond_init(&job.done_cv, NULL);
     pthread_mutex_lock(&s->queue_mu);
     if (s->stopping) {
         pthread_mutex_unlock(&s->queue_mu);
+        pthread_cond_destroy(&job.done_cv);
         return KF_EBUSY;
     }
     if (s->tail)
@@ -365,8 +367,9 @@ static int sq_write(kf_store *base, kf_write_fn fn, void *ctx)
     s->tail = &job;
     pthread_cond_signal(&s->queue_nonempty);
     while (!job.done)
-        pthread_cond_wait(&s->batch_done, &s->queue_mu);
+        pthread_cond_wait(&job.done_cv, &s->queue_mu);
     pthread_mutex_unlock(&s->queue_mu);
+    pthread_cond_destroy(&job.done_cv);
     return job.rc;
 }
 
@@ -398,7 +401,6 @@ static void sq_close(kf_store *base)
     pthread_cond_destroy(&s->reader_free);
     pthread_mutex_destroy(&s->queue_mu);
     pthread_cond_destroy(&s->queue_nonempty);
-    pthread_cond_destroy(&s->batch_done);
     free(s);
 }
 
@@ -438,7 +440,6 @@ static int sq_open(const char *path, const kf_store_opts *opts, kf_store **out, 
     pthread_cond_init(&s->reader_free, NULL);
     pthread_mutex_init(&s->queue_mu, NULL);
     pthread_cond_init(&s->queue_nonempty, NULL);
-    pthread_cond_init(&s->batch_done, NULL);
 
     /* The writer opens first: it creates the file and switches it to WAL. */
     rc = conn_open(&s->writer, path, timeout, 0, opts->log, err, errlen);
