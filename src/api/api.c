@@ -2,6 +2,17 @@
 
 #include "core/err.h"
 
+json_t *kf_api_role_permissions(kf_role role)
+{
+    size_t n;
+    const kf_permission *table = kf_permissions(&n);
+    json_t *names = json_array();
+    for (size_t i = 0; i < n; i++)
+        if (kf_role_has(role, table[i].name))
+            json_array_append_new(names, json_string(table[i].name));
+    return names;
+}
+
 int kf_api_register(kf_router *r)
 {
     int (*const parts[])(kf_router *) = {

@@ -2,10 +2,16 @@
 #ifndef KF_API_H
 #define KF_API_H
 
+#include "domain/perm.h"
 #include "http/router.h"
+
+#include <jansson.h>
 
 /* kf_api_register: every route of the API; KF_EINVAL if one is refused. */
 int kf_api_register(kf_router *r);
+/* kf_api_role_permissions: the names of the permissions ROLE holds, as a
+ * JSON array (new reference). */
+json_t *kf_api_role_permissions(kf_role role);
 
 int kf_api_system_register(kf_router *r);
 int kf_api_session_register(kf_router *r);

@@ -8,6 +8,7 @@
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 kf_actor kf_api_actor(const kf_req *req)
 {
@@ -69,6 +70,16 @@ const char *kf_api_new_password(kf_input *in, const char *field)
         }
     }
     return kf_input_str(in, field, 1, 8, 128);
+}
+
+const char *kf_api_language(kf_input *in, const char *field)
+{
+    const char *lang = kf_input_str(in, field, 0, 1, 8);
+    if (lang && strcmp(lang, "zh-CN") != 0 && strcmp(lang, "en") != 0) {
+        kf_input_fail(in, field, "invalid");
+        return NULL;
+    }
+    return lang;
 }
 
 int kf_api_cursor(kf_input *in, int64_t *after)

@@ -19,12 +19,7 @@ static void me_get(kf_req *req)
         kf_reply_status(req, rc);
         return;
     }
-    json_t *perms = json_array();
-    size_t n;
-    const kf_permission *table = kf_permissions(&n);
-    for (size_t i = 0; i < n; i++)
-        if (kf_role_has(req->auth->role, table[i].name))
-            json_array_append_new(perms, json_string(table[i].name));
+    json_t *perms = kf_api_role_permissions(req->auth->role);
     json_t *body = json_pack(
         "{s:o, s:o, s:o}", "user",
         kf_api_user_json(&req->auth->user, req->auth->project_ids, req->auth->nprojects, req->lang),
@@ -69,16 +64,6 @@ static int write_me_update(kf_tx *tx, void *ctx)
     return rc;
 }
 
-static const char *valid_language(kf_input *in, const char *field)
-{
-    const char *lang = kf_input_str(in, field, 0, 1, 8);
-    if (lang && strcmp(lang, "zh-CN") != 0 && strcmp(lang, "en") != 0) {
-        kf_input_fail(in, field, "invalid");
-        return NULL;
-    }
-    return lang;
-}
-
 static void me_patch(kf_req *req)
 {
     static const char *const names[] = {"display_name", "language", "version", NULL};
@@ -87,7 +72,7 @@ static void me_patch(kf_req *req)
     me_update_job j = {
         .actor = kf_api_actor(req), .arena = &req->arena, .user_id = req->auth->user.id};
     j.display_name = kf_input_str(&in, "display_name", 0, 1, 64);
-    j.language = valid_language(&in, "language");
+    j.language = kf_api_language(&in, "language");
     kf_input_i64(&in, "version", 0, 1, INT64_MAX, &j.version);
     if (kf_input_end(&in)) return;
     if (!j.display_name && !j.language) { /* nothing to change: no write, no audit */
@@ -113,12 +98,8 @@ typedef struct {
 static int write_password(kf_tx *tx, void *ctx)
 {
     password_job *j = ctx;
-    int64_t now = kf_now_ms();
-    int rc = kf_user_set_password(tx, j->user_id, j->hash, now);
-    if (rc == KF_OK) rc = kf_sessions_revoke(tx, j->user_id, j->keep_session);
-    if (rc != KF_OK) return rc;
-    kf_audit_entry e = {.entity = "user", .entity_id = j->user_id, .action = "password_change"};
-    return kf_audit_write(tx, &j->actor, &e, now);
+    return kf_user_change_password(tx, &j->actor, j->user_id, j->hash, j->keep_session,
+                                   "password_change", kf_now_ms());
 }
 
 static void me_password(kf_req *req)

@@ -30,16 +30,6 @@ static const char *valid_role(kf_input *in, int required)
     return role;
 }
 
-static const char *valid_language(kf_input *in)
-{
-    const char *lang = kf_input_str(in, "language", 0, 1, 8);
-    if (lang && strcmp(lang, "zh-CN") != 0 && strcmp(lang, "en") != 0) {
-        kf_input_fail(in, "language", "invalid");
-        return NULL;
-    }
-    return lang;
-}
-
 /* Non-administrators see only users who share one of their projects. */
 static int user_visible(kf_req *req, const int64_t *pids, size_t np)
 {
@@ -167,7 +157,7 @@ static void users_create(kf_req *req)
     j.user.display_name = kf_input_str(&in, "display_name", 1, 1, 64);
     j.user.role = valid_role(&in, 1);
     const char *password = kf_api_new_password(&in, "password");
-    j.user.language = valid_language(&in);
+    j.user.language = kf_api_language(&in, "language");
     if (!j.user.language) j.user.language = "zh-CN";
     j.user.active = 1;
     kf_input_bool(&in, "active", 0, &j.user.active);
@@ -267,7 +257,7 @@ static void users_update(kf_req *req)
     kf_input_i64(&in, "version", 1, 1, INT64_MAX, &j.user.version);
     j.user.display_name = kf_input_str(&in, "display_name", 0, 1, 64);
     j.user.role = valid_role(&in, 0);
-    j.user.language = valid_language(&in);
+    j.user.language = kf_api_language(&in, "language");
     j.user.active = -1;
     kf_input_bool(&in, "active", 0, &j.user.active);
     j.set_projects = kf_input_ids(&in, "project_ids", 0, 1000, &j.pids, &j.np);
@@ -303,12 +293,8 @@ typedef struct {
 static int write_reset(kf_tx *tx, void *ctx)
 {
     reset_job *j = ctx;
-    int64_t now = kf_now_ms();
-    int rc = kf_user_set_password(tx, j->user_id, j->hash, now);
-    if (rc == KF_OK) rc = kf_sessions_revoke(tx, j->user_id, 0);
-    if (rc != KF_OK) return rc;
-    kf_audit_entry e = {.entity = "user", .entity_id = j->user_id, .action = "password_reset"};
-    return kf_audit_write(tx, &j->actor, &e, now);
+    return kf_user_change_password(tx, &j->actor, j->user_id, j->hash, 0, "password_reset",
+                                   kf_now_ms());
 }
 
 static void users_password(kf_req *req)
@@ -335,13 +321,8 @@ static void users_password(kf_req *req)
 static void roles_list(kf_req *req)
 {
     json_t *items = json_array();
-    size_t n;
-    const kf_permission *table = kf_permissions(&n);
     for (int r = 0; r < KF_ROLE_COUNT; r++) {
-        json_t *perms = json_array();
-        for (size_t i = 0; i < n; i++)
-            if (kf_role_has((kf_role)r, table[i].name))
-                json_array_append_new(perms, json_string(table[i].name));
+        json_t *perms = kf_api_role_permissions((kf_role)r);
         json_array_append_new(items, json_pack("{s:s, s:s, s:o}", "name", kf_role_name((kf_role)r),
                                                "label", kf_role_label((kf_role)r, req->lang),
                                                "permissions", perms));

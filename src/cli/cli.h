@@ -3,21 +3,30 @@
 #ifndef KF_CLI_H
 #define KF_CLI_H
 
+#include "core/config.h"
+#include "core/log.h"
+#include "store/store.h"
+
 int kf_cli_serve(int argc, char **argv, char **envp);
 int kf_cli_migrate(int argc, char **argv, char **envp);
 int kf_cli_user(int argc, char **argv, char **envp);
 int kf_cli_demo(int argc, char **argv, char **envp);
 int kf_cli_routes(int argc, char **argv, char **envp);
 
+/* kf_cli_store: opens CFG's database with POOL connections and applies the
+ * pending migrations (*applied, *version may be NULL); prints one line naming
+ * the cause and returns NULL on failure. */
+kf_store *kf_cli_store(const kf_config *cfg, const kf_log *log, int pool, int *applied,
+                       int *version);
+
 /* Shared by the commands: loads the configuration (so --db, KEFU_DB and the
  * config file work everywhere), opens and migrates the store. Prints one line
  * and returns NULL on failure. *positional is the caller's to free(). */
-struct kf_store;
 typedef struct {
     const char *name; /* a command's own flag, e.g. "role" */
     const char **value;
 } kf_cli_flag;
-struct kf_store *kf_cli_open_store(int argc, char **argv, char **envp, kf_cli_flag *flags,
-                                   int *positional_argc, char ***positional);
+kf_store *kf_cli_open_store(int argc, char **argv, char **envp, kf_cli_flag *flags,
+                            int *positional_argc, char ***positional);
 
 #endif

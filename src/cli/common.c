@@ -42,6 +42,25 @@ static int split_args(int argc, char **argv, kf_cli_flag *flags, char **config_a
     return 0;
 }
 
+kf_store *kf_cli_store(const kf_config *cfg, const kf_log *log, int pool, int *applied,
+                       int *version)
+{
+    char err[512];
+    kf_store *s;
+    kf_store_opts opts = {
+        .pool_size = pool, .statement_timeout_ms = (int)cfg->statement_timeout, .log = log};
+    if (kf_store_open(cfg->db, &opts, &s, err, sizeof(err)) != KF_OK) {
+        fprintf(stderr, "kefu: %s\n", err);
+        return NULL;
+    }
+    if (kf_store_migrate(s, applied, version, err, sizeof(err)) != KF_OK) {
+        fprintf(stderr, "kefu: %s\n", err);
+        kf_store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
 kf_store *kf_cli_open_store(int argc, char **argv, char **envp, kf_cli_flag *flags,
                             int *positional_argc, char ***positional)
 {
@@ -66,16 +85,8 @@ kf_store *kf_cli_open_store(int argc, char **argv, char **envp, kf_cli_flag *fla
         free(pos);
         return NULL;
     }
-    kf_store *s;
-    kf_store_opts opts = {.pool_size = 2, .statement_timeout_ms = (int)cfg.statement_timeout};
-    if (kf_store_open(cfg.db, &opts, &s, err, sizeof(err)) != KF_OK) {
-        fprintf(stderr, "kefu: %s\n", err);
-        free(pos);
-        return NULL;
-    }
-    if (kf_store_migrate(s, NULL, NULL, err, sizeof(err)) != KF_OK) {
-        fprintf(stderr, "kefu: %s\n", err);
-        kf_store_close(s);
+    kf_store *s = kf_cli_store(&cfg, NULL, 2, NULL, NULL);
+    if (!s) {
         free(pos);
         return NULL;
     }

@@ -21,19 +21,10 @@ int kf_cli_migrate(int argc, char **argv, char **envp)
         printf("Usage: kefu migrate [--db URL]\n\nApplies the pending database migrations.\n");
         return 0;
     }
-    kf_store *s;
-    kf_store_opts opts = {.pool_size = 1, .statement_timeout_ms = (int)cfg.statement_timeout};
-    if (kf_store_open(cfg.db, &opts, &s, err, sizeof(err)) != KF_OK) {
-        fprintf(stderr, "kefu: %s\n", err);
-        return 1;
-    }
     int applied = 0, version = 0;
-    int rc = kf_store_migrate(s, &applied, &version, err, sizeof(err));
+    kf_store *s = kf_cli_store(&cfg, NULL, 1, &applied, &version);
+    if (!s) return 1;
     kf_store_close(s);
-    if (rc != KF_OK) {
-        fprintf(stderr, "kefu: %s\n", err);
-        return 1;
-    }
     printf("applied %d migration(s); schema version %d\n", applied, version);
     return 0;
 }

@@ -27,15 +27,9 @@ int kf_cli_routes(int argc, char **argv, char **envp)
                                                 rt->pattern, "permission", rt->permission));
     }
     json_t *roles = json_object();
-    size_t n;
-    const kf_permission *table = kf_permissions(&n);
-    for (int role = 0; role < KF_ROLE_COUNT; role++) {
-        json_t *perms = json_array();
-        for (size_t i = 0; i < n; i++)
-            if (kf_role_has((kf_role)role, table[i].name))
-                json_array_append_new(perms, json_string(table[i].name));
-        json_object_set_new(roles, kf_role_name((kf_role)role), perms);
-    }
+    for (int role = 0; role < KF_ROLE_COUNT; role++)
+        json_object_set_new(roles, kf_role_name((kf_role)role),
+                            kf_api_role_permissions((kf_role)role));
     json_t *out = json_pack("{s:o, s:o}", "routes", routes, "roles", roles);
     char *text = json_dumps(out, JSON_INDENT(2));
     printf("%s\n", text);

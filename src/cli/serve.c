@@ -44,21 +44,10 @@ static void print_banner(const kf_app *app, int port)
 /* Opens and migrates the store; prints one line naming the cause on failure. */
 static kf_store *open_store(const kf_config *cfg, const kf_log *log)
 {
-    char err[512];
-    kf_store *s;
-    kf_store_opts opts = {.pool_size = (int)(cfg->db_pool ? cfg->db_pool : cfg->threads + 2),
-                          .statement_timeout_ms = (int)cfg->statement_timeout,
-                          .log = log};
-    if (kf_store_open(cfg->db, &opts, &s, err, sizeof(err)) != KF_OK) {
-        fprintf(stderr, "kefu: %s\n", err);
-        return NULL;
-    }
     int applied = 0, version = 0;
-    if (kf_store_migrate(s, &applied, &version, err, sizeof(err)) != KF_OK) {
-        fprintf(stderr, "kefu: %s\n", err);
-        kf_store_close(s);
-        return NULL;
-    }
+    kf_store *s = kf_cli_store(cfg, log, (int)(cfg->db_pool ? cfg->db_pool : cfg->threads + 2),
+                               &applied, &version);
+    if (!s) return NULL;
     kf_logline l;
     kf_log_begin(&l, log, KF_LOG_INFO, "database ready");
     kf_log_str(&l, "backend", kf_store_backend_name(s));

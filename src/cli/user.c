@@ -78,12 +78,9 @@ static int write_user(kf_tx *tx, void *ctx)
         kf_arena_init(&a);
         kf_user cur;
         int rc = kf_user_by_login(tx, &a, j->user.login, &cur);
-        if (rc == KF_OK) rc = kf_user_set_password(tx, cur.id, j->user.password_hash, now);
-        if (rc == KF_OK) rc = kf_sessions_revoke(tx, cur.id, 0);
-        if (rc == KF_OK) {
-            kf_audit_entry e = {.entity = "user", .entity_id = cur.id, .action = "password_reset"};
-            rc = kf_audit_write(tx, &cli, &e, now);
-        }
+        if (rc == KF_OK)
+            rc = kf_user_change_password(tx, &cli, cur.id, j->user.password_hash, 0,
+                                         "password_reset", now);
         kf_arena_free(&a);
         return rc;
     }

@@ -107,6 +107,16 @@ int kf_user_set_password(kf_tx *tx, int64_t id, const char *hash, int64_t now)
     return rc;
 }
 
+int kf_user_change_password(kf_tx *tx, const kf_actor *actor, int64_t id, const char *hash,
+                            int64_t keep_session, const char *action, int64_t now)
+{
+    int rc = kf_user_set_password(tx, id, hash, now);
+    if (rc == KF_OK) rc = kf_sessions_revoke(tx, id, keep_session);
+    if (rc != KF_OK) return rc;
+    kf_audit_entry e = {.entity = "user", .entity_id = id, .action = action};
+    return kf_audit_write(tx, actor, &e, now);
+}
+
 int kf_user_list(kf_tx *tx, kf_arena *a, const kf_user_filter *f, kf_user **out, size_t *n)
 {
     kf_stmt *st;

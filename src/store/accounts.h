@@ -4,6 +4,7 @@
 #define KF_ACCOUNTS_H
 
 #include "core/arena.h"
+#include "store/audit.h"
 #include "store/store.h"
 
 #include <stddef.h>
@@ -42,6 +43,10 @@ int kf_user_insert(kf_tx *tx, kf_user *u, int64_t now);
  * set to the new values). KF_ESTALE on another version, KF_ENOTFOUND. */
 int kf_user_update(kf_tx *tx, kf_user *u, int64_t now);
 int kf_user_set_password(kf_tx *tx, int64_t id, const char *hash, int64_t now);
+/* kf_user_change_password: sets the hash, ends the user's sessions except
+ * KEEP_SESSION (0: all) and audits ACTION ("password_change", "password_reset"). */
+int kf_user_change_password(kf_tx *tx, const kf_actor *actor, int64_t id, const char *hash,
+                            int64_t keep_session, const char *action, int64_t now);
 /* kf_user_list: up to F->limit users in id order; *out is arena memory. */
 int kf_user_list(kf_tx *tx, kf_arena *a, const kf_user_filter *f, kf_user **out, size_t *n);
 int kf_user_count(kf_tx *tx, int64_t *n);
