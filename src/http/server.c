@@ -246,9 +246,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (p->answered) return MHD_YES;
     p->answered = 1;
-    if (p->too_big)
+    if (p->too_big) {
+        /* the rest of a stream that big is not worth reading on this connection */
+        kf_reply_header(&p->req, "Connection", "close");
         kf_reply_error(&p->req, 413, "payload_too_large", NULL);
-    else
+    } else
         dispatch(p);
     return send_reply(conn, &p->req);
 }

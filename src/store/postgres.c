@@ -164,7 +164,8 @@ static void first_line(char *dst, size_t dstlen, const char *msg)
     dst[n] = '\0';
 }
 
-static void note_error(pg_conn *c, const char *what, const PGresult *res)
+/* Keeps the failure's first line for errmsg and, when LOG, logs it. */
+static void note_error(pg_conn *c, const char *what, const PGresult *res, int log)
 {
     const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     if (!msg) {
@@ -173,6 +174,7 @@ static void note_error(pg_conn *c, const char *what, const PGresult *res)
         if (strncmp(msg, "FATAL:  ", 8) == 0 || strncmp(msg, "ERROR:  ", 8) == 0) msg += 8;
     }
     first_line(c->err, sizeof(c->err), msg);
+    if (!log) return;
     kf_logline l;
     kf_log_begin(&l, c->log, KF_LOG_ERROR, "postgres error");
     kf_log_str(&l, "op", what);
@@ -197,14 +199,20 @@ static int map_sqlstate(const char *state)
 }
 
 /* Records a failed command (RES may be NULL), frees RES, marks the
- * transaction aborted and returns the store code. */
-static int conn_fail(pg_conn *c, const char *what, PGresult *res)
+ * transaction aborted and returns the store code. Scripts (migrations) are
+ * reported by their caller, so their failures are not logged twice. */
+static int conn_fail_as(pg_conn *c, const char *what, PGresult *res, int log)
 {
-    note_error(c, what, res);
+    note_error(c, what, res, log);
     int rc = map_sqlstate(res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL);
     PQclear(res);
     c->failed = 1;
     return rc;
+}
+
+static int conn_fail(pg_conn *c, const char *what, PGresult *res)
+{
+    return conn_fail_as(c, what, res, 1);
 }
 
 /* ---- connections ---- */
@@ -404,7 +412,7 @@ static int pg_exec_script(kf_tx *tx, const char *sql)
     PGresult *r = PQexec(c->pg, sql); /* simple protocol: several statements at once */
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
-        return conn_fail(c, "script", r);
+        return conn_fail_as(c, "script", r, 0);
     PQclear(r);
     return KF_OK;
 }
