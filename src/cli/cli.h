@@ -13,6 +13,11 @@ int kf_cli_user(int argc, char **argv, char **envp);
 int kf_cli_demo(int argc, char **argv, char **envp);
 int kf_cli_routes(int argc, char **argv, char **envp);
 
+/* kf_cli_config: defaults, config file, environment, flags into CFG. Returns 0
+ * to go on; 1 after printing USAGE for --help (with every option when
+ * WITH_OPTIONS); -1 after printing the error. */
+int kf_cli_config(kf_config *cfg, int argc, char **argv, char **envp, const char *usage,
+                  int with_options);
 /* kf_cli_store: opens CFG's database with POOL connections and applies the
  * pending migrations (*applied, *version may be NULL); prints one line naming
  * the cause and returns NULL on failure. */

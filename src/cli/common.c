@@ -42,6 +42,22 @@ static int split_args(int argc, char **argv, kf_cli_flag *flags, char **config_a
     return 0;
 }
 
+int kf_cli_config(kf_config *cfg, int argc, char **argv, char **envp, const char *usage,
+                  int with_options)
+{
+    char err[512];
+    int help = 0;
+    kf_config_defaults(cfg);
+    if (kf_config_load(cfg, argc, argv, envp, &help, err, sizeof(err))) {
+        fprintf(stderr, "kefu: %s\n", err);
+        return -1;
+    }
+    if (!help) return 0;
+    printf("%s", usage);
+    if (with_options) kf_config_usage(stdout);
+    return 1;
+}
+
 kf_store *kf_cli_store(const kf_config *cfg, const kf_log *log, int pool, int *applied,
                        int *version)
 {

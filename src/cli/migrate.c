@@ -10,17 +10,11 @@
 int kf_cli_migrate(int argc, char **argv, char **envp)
 {
     kf_config cfg;
-    char err[512];
-    int help = 0;
-    kf_config_defaults(&cfg);
-    if (kf_config_load(&cfg, argc, argv, envp, &help, err, sizeof(err))) {
-        fprintf(stderr, "kefu: %s\n", err);
-        return 2;
-    }
-    if (help) {
-        printf("Usage: kefu migrate [--db URL]\n\nApplies the pending database migrations.\n");
-        return 0;
-    }
+    int got = kf_cli_config(&cfg, argc, argv, envp,
+                            "Usage: kefu migrate [--db URL]\n\n"
+                            "Applies the pending database migrations.\n",
+                            0);
+    if (got) return got < 0 ? 2 : 0;
     int applied = 0, version = 0;
     kf_store *s = kf_cli_store(&cfg, NULL, 1, &applied, &version);
     if (!s) return 1;

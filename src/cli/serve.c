@@ -76,18 +76,10 @@ static int run(kf_app *app, const sigset_t *stop)
 int kf_cli_serve(int argc, char **argv, char **envp)
 {
     kf_config cfg;
-    char err[512];
-    int help = 0;
-    kf_config_defaults(&cfg);
-    if (kf_config_load(&cfg, argc, argv, envp, &help, err, sizeof(err))) {
-        fprintf(stderr, "kefu: %s\n", err);
-        return 2;
-    }
-    if (help) {
-        printf("Usage: kefu serve [options]\n\nServes the kefu API and web UI.\n\n");
-        kf_config_usage(stdout);
-        return 0;
-    }
+    int got =
+        kf_cli_config(&cfg, argc, argv, envp,
+                      "Usage: kefu serve [options]\n\nServes the kefu API and web UI.\n\n", 1);
+    if (got) return got < 0 ? 2 : 0;
     /* Blocked before any thread starts (the database writer is one), so every
      * thread inherits the mask and SIGINT/SIGTERM reach only sigwait in run. */
     sigset_t stop;

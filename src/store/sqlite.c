@@ -418,10 +418,18 @@ static int ensure_parent_dir(const char *path, char *err, size_t errlen)
     dir[slash - path] = '\0';
     struct stat st;
     if (stat(dir, &st) == 0) return KF_OK;
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "cannot create directory %s for the database: %s", dir,
-                 strerror(errno));
-        return KF_EIO;
+    /* like mkdir -p: each missing level in turn */
+    for (char *p = dir + 1;; p++) {
+        if (*p != '/' && *p) continue;
+        char saved = *p;
+        *p = '\0';
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+            snprintf(err, errlen, "cannot create directory %s for the database: %s", dir,
+                     strerror(errno));
+            return KF_EIO;
+        }
+        *p = saved;
+        if (!saved) break;
     }
     return KF_OK;
 }
