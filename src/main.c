@@ -29,6 +29,7 @@ int main(int argc, char **argv, char **envp)
     if (strcmp(cmd, "migrate") == 0) return kf_cli_migrate(sub_argc, sub_argv, envp);
     if (strcmp(cmd, "user") == 0) return kf_cli_user(sub_argc, sub_argv, envp);
     if (strcmp(cmd, "demo") == 0) return kf_cli_demo(sub_argc, sub_argv, envp);
+    if (strcmp(cmd, "import") == 0) return kf_cli_import(sub_argc, sub_argv, envp);
     if (strcmp(cmd, "routes") == 0) return kf_cli_routes(sub_argc, sub_argv, envp);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("kefu %s\n", KEFU_VERSION);

@@ -17,7 +17,10 @@ int kf_api_system_register(kf_router *r);
 int kf_api_session_register(kf_router *r);
 int kf_api_me_register(kf_router *r);
 int kf_api_users_register(kf_router *r);
-int kf_api_projects_register(kf_router *r);
+int kf_api_estate_register(kf_router *r);
+int kf_api_people_register(kf_router *r);
+int kf_api_lookup_register(kf_router *r);
+int kf_api_imports_register(kf_router *r);
 int kf_api_audit_register(kf_router *r);
 
 #endif

@@ -25,6 +25,8 @@ int kf_api_password_verify(kf_req *req, const char *hash, const char *password);
 const char *kf_api_new_password(kf_input *in, const char *field);
 /* kf_api_language: reads FIELD as a UI language ("zh-CN" or "en"); NULL when absent or bad. */
 const char *kf_api_language(kf_input *in, const char *field);
+/* kf_api_masked_mobiles: person ID's mobiles, masked, in order (new reference). */
+int kf_api_masked_mobiles(kf_tx *tx, int64_t id, json_t **out);
 /* kf_api_cursor: parses ?cursor= (an id) into *after; 0 when absent. */
 int kf_api_cursor(kf_input *in, int64_t *after);
 /* kf_api_page: {"items": ITEMS, "next_cursor": …}; steals ITEMS. */

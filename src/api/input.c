@@ -155,6 +155,12 @@ const char *kf_query_str(kf_input *in, const char *key, size_t maxlen)
 {
     const char *v = kf_req_query(in->req, key);
     if (!v || !*v) return NULL;
+    json_t *probe = json_string(v); /* jansson refuses invalid UTF-8 */
+    if (!probe) {
+        kf_input_fail(in, key, "invalid");
+        return NULL;
+    }
+    json_decref(probe);
     if (kf_utf8_chars(v) > maxlen) {
         kf_input_fail(in, key, "too_long");
         return NULL;

@@ -5,6 +5,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "http/app.h"
 #include "store/store.h"
 
 int kf_cli_serve(int argc, char **argv, char **envp);
@@ -12,12 +13,16 @@ int kf_cli_migrate(int argc, char **argv, char **envp);
 int kf_cli_user(int argc, char **argv, char **envp);
 int kf_cli_demo(int argc, char **argv, char **envp);
 int kf_cli_routes(int argc, char **argv, char **envp);
+int kf_cli_import(int argc, char **argv, char **envp);
 
 /* kf_cli_config: defaults, config file, environment, flags into CFG. Returns 0
  * to go on; 1 after printing USAGE for --help (with every option when
  * WITH_OPTIONS); -1 after printing the error. */
 int kf_cli_config(kf_config *cfg, int argc, char **argv, char **envp, const char *usage,
                   int with_options);
+/* kf_cli_key_path: the PII key file: --key-file, else pii.key beside a
+ * SQLite database, else ./data/pii.key. */
+void kf_cli_key_path(const kf_config *cfg, char *out, size_t outlen);
 /* kf_cli_store: opens CFG's database with POOL connections and applies the
  * pending migrations (*applied, *version may be NULL); prints one line naming
  * the cause and returns NULL on failure. */
@@ -33,5 +38,11 @@ typedef struct {
 } kf_cli_flag;
 kf_store *kf_cli_open_store(int argc, char **argv, char **envp, kf_cli_flag *flags,
                             int *positional_argc, char ***positional);
+
+/* kf_cli_open_app: kf_cli_open_store, plus the PII keys in APP (app->pii,
+ * app->store set); release with kf_cli_close_app before closing the store. */
+kf_store *kf_cli_open_app(int argc, char **argv, char **envp, kf_cli_flag *flags,
+                          int *positional_argc, char ***positional, kf_app *app);
+void kf_cli_close_app(kf_app *app);
 
 #endif

@@ -1,5 +1,7 @@
 #include "cli/cli.h"
 
+#include "http/app.h"
+
 #include "core/config.h"
 #include "core/err.h"
 #include "core/mem.h"
@@ -42,6 +44,23 @@ static int split_args(int argc, char **argv, kf_cli_flag *flags, char **config_a
     return 0;
 }
 
+void kf_cli_key_path(const kf_config *cfg, char *out, size_t outlen)
+{
+    if (cfg->key_file[0]) {
+        snprintf(out, outlen, "%s", cfg->key_file);
+        return;
+    }
+    const char *path = strncmp(cfg->db, "sqlite:", 7) == 0 ? cfg->db + 7 : NULL;
+    if (path && strncmp(path, "//", 2) == 0) path += 2;
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    if (path && slash)
+        snprintf(out, outlen, "%.*s/pii.key", (int)(slash - path), path);
+    else if (path)
+        snprintf(out, outlen, "pii.key");
+    else
+        snprintf(out, outlen, "./data/pii.key");
+}
+
 int kf_cli_config(kf_config *cfg, int argc, char **argv, char **envp, const char *usage,
                   int with_options)
 {
@@ -77,8 +96,9 @@ kf_store *kf_cli_store(const kf_config *cfg, const kf_log *log, int pool, int *a
     return s;
 }
 
-kf_store *kf_cli_open_store(int argc, char **argv, char **envp, kf_cli_flag *flags,
-                            int *positional_argc, char ***positional)
+/* kf_cli_open_store, also handing back the configuration it loaded. */
+static kf_store *open_store_cfg(int argc, char **argv, char **envp, kf_cli_flag *flags,
+                                int *positional_argc, char ***positional, kf_config *cfg_out)
 {
     char **config_args = kf_calloc((size_t)argc + 1, sizeof(char *));
     char **pos = kf_calloc((size_t)argc + 1, sizeof(char *));
@@ -108,5 +128,41 @@ kf_store *kf_cli_open_store(int argc, char **argv, char **envp, kf_cli_flag *fla
     }
     *positional_argc = npos;
     *positional = pos;
+    if (cfg_out) *cfg_out = cfg;
     return s;
+}
+
+kf_store *kf_cli_open_store(int argc, char **argv, char **envp, kf_cli_flag *flags,
+                            int *positional_argc, char ***positional)
+{
+    return open_store_cfg(argc, argv, envp, flags, positional_argc, positional, NULL);
+}
+
+kf_store *kf_cli_open_app(int argc, char **argv, char **envp, kf_cli_flag *flags,
+                          int *positional_argc, char ***positional, kf_app *app)
+{
+    kf_config cfg;
+    kf_store *s = open_store_cfg(argc, argv, envp, flags, positional_argc, positional, &cfg);
+    if (!s) return NULL;
+    char path[1100], err[512];
+    kf_cli_key_path(&cfg, path, sizeof(path));
+    kf_pii_keys *keys = kf_calloc(1, sizeof(*keys));
+    if (kf_pii_keys_load(path, keys, err, sizeof(err)) != KF_OK) {
+        fprintf(stderr, "kefu: %s\n", err);
+        free(keys);
+        free(*positional);
+        kf_store_close(s);
+        return NULL;
+    }
+    app->pii = keys;
+    app->store = s;
+    return s;
+}
+
+void kf_cli_close_app(kf_app *app)
+{
+    if (!app->pii) return;
+    kf_pii_keys_wipe((kf_pii_keys *)app->pii);
+    free((void *)app->pii);
+    app->pii = NULL;
 }

@@ -100,9 +100,19 @@ int kf_cli_serve(int argc, char **argv, char **envp)
     char dummy_hash[KF_PASSWORD_HASH_LEN];
     if (kf_password_hash("not a password of anyone", dummy_hash) != 0) return 1;
 
-    kf_app app = {.log = &log, .cfg = &cfg, .dummy_hash = dummy_hash};
+    kf_pii_keys pii;
+    char key_path[1100], err[512];
+    kf_cli_key_path(&cfg, key_path, sizeof(key_path));
+    if (kf_pii_keys_load(key_path, &pii, err, sizeof(err)) != KF_OK) {
+        fprintf(stderr, "kefu: %s\n", err);
+        return 1;
+    }
+    kf_app app = {.log = &log, .cfg = &cfg, .dummy_hash = dummy_hash, .pii = &pii};
     app.store = open_store(&cfg, &log);
-    if (!app.store) return 1;
+    if (!app.store) {
+        kf_pii_keys_wipe(&pii);
+        return 1;
+    }
     int rc = 1, created = 0;
     if (cfg.demo && kf_demo_seed(app.store, &created) != KF_OK) {
         fprintf(stderr, "kefu: cannot create the demo data\n");
@@ -127,6 +137,7 @@ out_router:
     kf_router_free(app.router);
 out_store:
     kf_store_close(app.store);
+    kf_pii_keys_wipe(&pii);
     kf_log_msg(&log, KF_LOG_INFO, "stopped", NULL);
     return rc;
 }

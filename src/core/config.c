@@ -28,8 +28,13 @@ static const option options[] = {
     TEXT("db", db,
          "database URL: sqlite:PATH or postgres://user@host:port/db (default "
          "sqlite:./data/kefu.db)"),
+    TEXT("key-file", key_file,
+         "file holding the key that encrypts ID numbers; made on first start with mode 0600 "
+         "(default: pii.key beside the SQLite file, else ./data/pii.key)"),
     TEXT("config", config_file, "config file of key = value lines, keys as the flags"),
     NUM("max-body", max_body, 1024, 1L << 30, "largest request body in bytes (default 1048576)"),
+    NUM("max-import", max_import, 1024, 1L << 31,
+        "largest import file in bytes (default 67108864)"),
     NUM("max-conns", max_conns, 1, 100000, "most open connections (default 1024)"),
     NUM("max-conns-per-ip", max_conns_per_ip, 1, 100000,
         "most open connections per client address (default 128)"),
@@ -61,6 +66,7 @@ void kf_config_defaults(kf_config *cfg)
     strcpy(cfg->listen, "127.0.0.1:8080");
     strcpy(cfg->db, "sqlite:./data/kefu.db");
     cfg->max_body = 1L << 20;
+    cfg->max_import = 64L << 20;
     cfg->max_conns = 1024;
     cfg->max_conns_per_ip = 128;
     cfg->timeout = 30;

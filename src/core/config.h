@@ -12,14 +12,16 @@ typedef struct {
     char listen[128]; /* host:port */
     char db[1024];    /* sqlite:PATH or postgres://… */
     char config_file[1024];
-    long max_body;                   /* bytes */
-    long max_conns;                  /* total open connections */
-    long max_conns_per_ip;           /* open connections per client address */
-    long timeout;                    /* idle connection timeout, seconds */
-    long threads;                    /* HTTP worker threads */
-    long db_pool;                    /* database read connections / pool size */
-    long statement_timeout;          /* ms */
-    long session_ttl;                /* minutes a login lasts */
+    char key_file[1024];    /* PII key; "" = pii.key beside a SQLite file, else ./data/pii.key */
+    long max_body;          /* bytes */
+    long max_import;        /* bytes of an uploaded import file */
+    long max_conns;         /* total open connections */
+    long max_conns_per_ip;  /* open connections per client address */
+    long timeout;           /* idle connection timeout, seconds */
+    long threads;           /* HTTP worker threads */
+    long db_pool;           /* database read connections / pool size */
+    long statement_timeout; /* ms */
+    long session_ttl;       /* minutes a login lasts */
     long login_max_failures_account; /* failed logins per account before a lock */
     long login_max_failures_ip;      /* failed logins per address before a lock */
     long login_window;               /* seconds over which failures count */

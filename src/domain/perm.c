@@ -28,6 +28,11 @@ static const kf_permission permissions[] = {
      R(KF_ROLE_ADMIN)},
     {"audit.read", "查看审计日志", "Read the audit log", R(KF_ROLE_ADMIN)},
     {"system.metrics", "读取运行指标", "Read server metrics", R(KF_ROLE_ADMIN)},
+    {"projects.manage", "创建与修改项目", "Create and change projects", R(KF_ROLE_ADMIN)},
+    {"records.read", "查看档案（楼栋、房屋、业户等）", "See records (buildings, units, people …)",
+     STAFF},
+    {"records.write", "维护档案", "Change records",
+     R(KF_ROLE_ADMIN) | R(KF_ROLE_MANAGER) | R(KF_ROLE_SUPERVISOR) | R(KF_ROLE_AGENT)},
     {"pii.reveal", "查看完整手机号与证件号", "Reveal full phone and ID numbers",
      R(KF_ROLE_ADMIN) | R(KF_ROLE_MANAGER)},
 };

@@ -3,6 +3,7 @@
 #define KF_APP_H
 
 #include "core/config.h"
+#include "core/pii_crypto.h"
 #include "core/log.h"
 #include "store/store.h"
 
@@ -21,6 +22,7 @@ typedef struct kf_app {
     kf_throttle *throttle;
     sem_t *hash_slots;      /* bounds concurrent password hashing (64 MiB each) */
     const char *dummy_hash; /* verified against for unknown logins (constant time) */
+    const kf_pii_keys *pii; /* encrypts ID numbers at rest */
     int demo;               /* the demo accounts exist: the index page lists them */
 } kf_app;
 

@@ -126,20 +126,30 @@ void kf_reply_empty(kf_req *req, int status)
 
 void kf_reply_error(kf_req *req, int status, const char *code, json_t *fields)
 {
+    kf_reply_error_with(req, status, code, fields, NULL, NULL);
+}
+
+void kf_reply_error_with(kf_req *req, int status, const char *code, json_t *fields, const char *key,
+                         json_t *extra)
+{
     json_t *err = json_pack("{s:s, s:s, s:s}", "code", code, "message", kf_msg(req->lang, code),
                             "request_id", req->request_id);
     if (fields) {
-        const char *key;
+        const char *field;
         json_t *reason;
         json_t *translated = json_object();
-        json_object_foreach(fields, key, reason)
+        json_object_foreach(fields, field, reason)
         {
             const char *r = json_string_value(reason);
-            json_object_set_new(translated, key, json_string(r ? kf_msg(req->lang, r) : "?"));
+            json_object_set_new(translated, field, json_string(r ? kf_msg(req->lang, r) : "?"));
         }
         json_object_set_new(err, "fields", translated);
         json_decref(fields);
     }
+    if (key && extra)
+        json_object_set_new(err, key, extra);
+    else
+        json_decref(extra);
     req->error_code = code;
     kf_reply_json(req, status, json_pack("{s:o}", "error", err));
 }

@@ -91,6 +91,10 @@ void kf_reply_empty(kf_req *req, int status);
  * with the message for CODE in the request's language. FIELDS (may be NULL)
  * maps field names to reason keys, translated here; it is stolen. */
 void kf_reply_error(kf_req *req, int status, const char *code, json_t *fields);
+/* kf_reply_error_with: kf_reply_error plus EXTRA (stolen) under KEY in the
+ * error object, e.g. "dependents": {"units": 12}. */
+void kf_reply_error_with(kf_req *req, int status, const char *code, json_t *fields, const char *key,
+                         json_t *extra);
 /* kf_reply_status: answers for a store/domain status code (KF_ENOTFOUND → 404 …). */
 void kf_reply_status(kf_req *req, int rc);
 /* kf_reply_header: adds a response header; NAME and VALUE must outlive the

@@ -7,9 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+typedef struct {
+    void *ptr;
+    void (*free_fn)(void *);
+} owned;
+
 struct kf_router {
     kf_route *routes;
     size_t count, cap;
+    owned *owned;
+    size_t nowned;
+    kf_arena arena;
 };
 
 kf_router *kf_router_new(void)
@@ -24,7 +32,22 @@ void kf_router_free(kf_router *r)
         for (int s = 0; s < r->routes[i].nsegs; s++)
             free((char *)r->routes[i].segs[s]);
     free(r->routes);
+    for (size_t i = 0; i < r->nowned; i++)
+        r->owned[i].free_fn(r->owned[i].ptr);
+    free(r->owned);
+    kf_arena_free(&r->arena);
     free(r);
+}
+
+void kf_router_own(kf_router *r, void *ptr, void (*free_fn)(void *))
+{
+    r->owned = kf_realloc(r->owned, (r->nowned + 1) * sizeof(*r->owned));
+    r->owned[r->nowned++] = (owned){ptr, free_fn};
+}
+
+kf_arena *kf_router_arena(kf_router *r)
+{
+    return &r->arena;
 }
 
 static int is_param(const char *seg)
@@ -64,12 +87,19 @@ static int same_shape(const kf_route *a, const kf_route *b)
 int kf_router_add(kf_router *r, const char *method, const char *pattern, const char *permission,
                   kf_handler handler, unsigned flags)
 {
+    return kf_router_add_data(r, method, pattern, permission, handler, flags, NULL);
+}
+
+int kf_router_add_data(kf_router *r, const char *method, const char *pattern,
+                       const char *permission, kf_handler handler, unsigned flags, const void *data)
+{
     if (!method || !pattern || !handler || !kf_perm_known(permission)) return KF_EINVAL;
     kf_route rt = {.method = method,
                    .pattern = pattern,
                    .permission = permission,
                    .handler = handler,
                    .flags = flags,
+                   .data = data,
                    .index = (int)r->count};
     int bad = split_pattern(&rt);
     for (size_t i = 0; !bad && i < r->count; i++)

@@ -10,7 +10,8 @@
 typedef void (*kf_handler)(kf_req *req);
 
 enum {
-    KF_ROUTE_RAW_BODY = 1, /* the body is not JSON (the router leaves it alone) */
+    KF_ROUTE_RAW_BODY = 1,   /* the body is not JSON (the router leaves it alone) */
+    KF_ROUTE_LARGE_BODY = 2, /* bodies up to --max-import (files), not --max-body */
 };
 
 struct kf_route {
@@ -19,7 +20,8 @@ struct kf_route {
     const char *permission;
     kf_handler handler;
     unsigned flags;
-    int index; /* position in registration order (metrics) */
+    const void *data; /* what a shared handler serves (e.g. a record kind); may be NULL */
+    int index;        /* position in registration order (metrics) */
     int nsegs;
     const char *segs[16]; /* pattern split on '/'; "{x}" segments are parameters */
 };
@@ -42,6 +44,14 @@ const kf_route *kf_router_match(const kf_router *r, const char *method, const ch
 /* kf_router_allowed: the methods PATH answers to, as an Allow header value
  * ("GET, HEAD, PATCH"), in arena memory. */
 const char *kf_router_allowed(const kf_router *r, const char *path, kf_arena *a);
+/* kf_router_add_data: kf_router_add with DATA for the handler (route->data). */
+int kf_router_add_data(kf_router *r, const char *method, const char *pattern,
+                       const char *permission, kf_handler handler, unsigned flags,
+                       const void *data);
+/* kf_router_own: PTR is freed with FREE_FN when the router is freed. */
+void kf_router_own(kf_router *r, void *ptr, void (*free_fn)(void *));
+/* kf_router_arena: memory that lives as long as the router (route patterns). */
+kf_arena *kf_router_arena(kf_router *r);
 size_t kf_router_count(const kf_router *r);
 const kf_route *kf_router_at(const kf_router *r, size_t i);
 

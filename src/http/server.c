@@ -222,9 +222,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = p;
         atomic_fetch_add(&s->inflight, 1);
         kf_metrics_inflight(s->app->metrics, 1);
+        /* files (imports) may be larger than ordinary bodies */
+        int known;
+        const kf_route *rt = kf_router_match(s->app->router, method, url, NULL, &known);
+        if (rt && (rt->flags & KF_ROUTE_LARGE_BODY)) p->body.max = (size_t)s->app->cfg->max_import;
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > (unsigned long long)s->app->cfg->max_body) {
+        if (cl && strtoull(cl, NULL, 10) > (unsigned long long)p->body.max) {
             p->too_big = p->answered = 1;
             kf_reply_error(&p->req, 413, "payload_too_large", NULL);
             return send_reply(conn, &p->req);

@@ -348,7 +348,7 @@ static void pg_read_end(kf_store *base, kf_tx *tx)
     give_conn((pg_store *)base, c);
 }
 
-static int pg_write(kf_store *base, kf_write_fn fn, void *ctx)
+static int pg_write(kf_store *base, kf_write_fn fn, void *ctx, int alone)
 {
     pg_store *s = (pg_store *)base;
     pg_conn *c = take_conn(s);
@@ -414,6 +414,21 @@ static int pg_exec_script(kf_tx *tx, const char *sql)
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
         return conn_fail_as(c, "script", r, 0);
     PQclear(r);
+    return KF_OK;
+}
+
+/* Rolling back to the mark is what makes an aborted transaction usable again,
+ * so it is the one statement allowed after a failure. */
+static int pg_savepoint(kf_tx *tx, int op)
+{
+    static const char *const sql[] = {"SAVEPOINT kf_part", "RELEASE SAVEPOINT kf_part",
+                                      "ROLLBACK TO SAVEPOINT kf_part"};
+    pg_conn *c = ((pg_tx *)tx)->conn;
+    if (c->failed && op != 2) return fail_fast(c);
+    PGresult *r = PQexec(c->pg, sql[op]);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) return conn_fail(c, sql[op], r);
+    PQclear(r);
+    if (op == 2) c->failed = 0;
     return KF_OK;
 }
 
@@ -712,6 +727,7 @@ const kf_store_ops kf_store_postgres_ops = {
     .stats = pg_stats,
     .migration_lock = pg_migration_lock,
     .exec_script = pg_exec_script,
+    .savepoint = pg_savepoint,
     .errmsg = pg_errmsg,
     .prepare = pg_prepare,
     .bind_i64 = pg_bind_i64,

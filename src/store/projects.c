@@ -3,17 +3,21 @@
 #include "core/err.h"
 #include "core/timeutil.h"
 
-#define PROJECT_COLS "id, code, name, timezone, created_at, updated_at, version"
+#define PROJECT_COLS                                                                               \
+    "id, code, name, timezone, created_at, updated_at, version, address, handover_date"
 
 static json_t *row_json(kf_stmt *st)
 {
     char created[32], updated[32];
     kf_time_format(kf_stmt_i64(st, 4), created, sizeof(created));
     kf_time_format(kf_stmt_i64(st, 5), updated, sizeof(updated));
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)kf_stmt_i64(st, 0),
-                     "code", kf_stmt_text(st, 1), "name", kf_stmt_text(st, 2), "timezone",
-                     kf_stmt_text(st, 3), "created_at", created, "updated_at", updated, "version",
-                     (json_int_t)kf_stmt_i64(st, 6));
+    const char *handover = kf_stmt_text(st, 8);
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:I}", "id",
+                     (json_int_t)kf_stmt_i64(st, 0), "code", kf_stmt_text(st, 1), "name",
+                     kf_stmt_text(st, 2), "timezone", kf_stmt_text(st, 3), "address",
+                     kf_stmt_text(st, 7), "handover_date",
+                     handover ? json_string(handover) : json_null(), "created_at", created,
+                     "updated_at", updated, "version", (json_int_t)kf_stmt_i64(st, 6));
 }
 
 int kf_projects_json(kf_tx *tx, const int64_t *ids, size_t n, int all, json_t **out)

@@ -55,7 +55,12 @@ void kf_store_read_end(kf_store *s, kf_tx *tx)
 
 int kf_store_write(kf_store *s, kf_write_fn fn, void *ctx)
 {
-    return s->ops->write(s, fn, ctx);
+    return s->ops->write(s, fn, ctx, 0);
+}
+
+int kf_store_write_alone(kf_store *s, kf_write_fn fn, void *ctx)
+{
+    return s->ops->write(s, fn, ctx, 1);
 }
 
 void kf_store_stats_get(kf_store *s, kf_store_stats *out)
@@ -80,6 +85,21 @@ int kf_tx_prepare(kf_tx *tx, const char *sql, kf_stmt **out)
 int kf_tx_exec_script(kf_tx *tx, const char *sql)
 {
     return tx->store->ops->exec_script(tx, sql);
+}
+
+int kf_tx_savepoint(kf_tx *tx)
+{
+    return tx->store->ops->savepoint(tx, 0);
+}
+
+int kf_tx_release(kf_tx *tx)
+{
+    return tx->store->ops->savepoint(tx, 1);
+}
+
+int kf_tx_rollback_to(kf_tx *tx)
+{
+    return tx->store->ops->savepoint(tx, 2);
 }
 
 const char *kf_tx_errmsg(kf_tx *tx)

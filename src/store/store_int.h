@@ -14,11 +14,13 @@ typedef struct kf_store_ops {
     void (*close)(kf_store *s);
     int (*read_begin)(kf_store *s, kf_tx **out);
     void (*read_end)(kf_store *s, kf_tx *tx);
-    int (*write)(kf_store *s, kf_write_fn fn, void *ctx);
+    int (*write)(kf_store *s, kf_write_fn fn, void *ctx, int alone);
     void (*stats)(kf_store *s, kf_store_stats *out);
     /* migration_lock: serialises concurrent migrators inside a write tx */
     int (*migration_lock)(kf_tx *tx);
     int (*exec_script)(kf_tx *tx, const char *sql);
+    /* savepoint: 0 mark, 1 release, 2 roll back to the mark */
+    int (*savepoint)(kf_tx *tx, int op);
     const char *(*errmsg)(kf_tx *tx);
     int (*prepare)(kf_tx *tx, const char *sql, kf_stmt **out);
     void (*bind_i64)(kf_stmt *st, int idx, int64_t v);

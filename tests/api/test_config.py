@@ -2,13 +2,14 @@
 import os
 import re
 import socket
+import time
 import unittest
 
 from harness import Client, Server, free_port, run_kefu, tmpdir
 
 # Every option of `kefu serve` (src/core/config.c). A new option must be documented
 # in --help with its KEFU_ variable; the test below finds options missing from this list too.
-EXPECTED_OPTIONS = ["listen", "db", "config", "max-body", "max-conns", "max-conns-per-ip",
+EXPECTED_OPTIONS = ["listen", "db", "key-file", "config", "max-body", "max-import", "max-conns", "max-conns-per-ip",
                     "timeout", "threads", "db-pool", "statement-timeout", "session-ttl",
                     "login-max-failures-account", "login-max-failures-ip", "login-window",
                     "cookie-secure", "demo", "log-level"]
@@ -42,6 +43,10 @@ class Precedence(unittest.TestCase):
         try:
             r = Client(expected).get("/healthz")
             self.assertEqual(r.status, 200)
+            # the server accepts before it prints its banner: wait for the line
+            deadline = time.time() + 5
+            while not srv.stdout.strip() and time.time() < deadline:
+                time.sleep(0.02)
             self.assertIn(":%d" % expected, srv.stdout.splitlines()[0])
             for other in {self.a, self.b, self.c} - {expected}:
                 self.assertTrue(refused(other), "also listening on %d" % other)
@@ -103,7 +108,7 @@ class Help(unittest.TestCase):
         """Each documented option parses, as a flag and as an environment variable."""
         rc, out, err = run_kefu(["serve", "--help"])
         values = {"listen": "127.0.0.1:1", "db": "sqlite:/tmp/x.db", "log-level": "warn",
-                  "cookie-secure": "1", "demo": "0", "max-body": "4096",
+                  "cookie-secure": "1", "demo": "0", "max-body": "4096", "max-import": "4096",
                   "statement-timeout": "2000", "session-ttl": "60"}
         flags = [f for f in re.findall(r"(?m)^\s*--([a-z][a-z0-9-]*)\s+KEFU_", out)
                  if f != "config"]

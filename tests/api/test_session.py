@@ -133,7 +133,8 @@ class Login(ServerTestCase):
         self.assertEqual(u["role_label"], "客服经理")
         self.assertEqual(u["language"], "zh-CN")
         self.assertRegex(u["created_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
-        self.assertEqual(sorted(j["permissions"]), ["pii.reveal", "projects.read", "users.read"])
+        self.assertEqual(sorted(j["permissions"]), ["pii.reveal", "projects.read", "records.read",
+                                                    "records.write", "users.read"])
         self.assertEqual([p["id"] for p in j["projects"]], [1])
         self.assertEqual(j["projects"][0]["code"], "demo")
         self.assertEqual(j["csrf_token"], c.csrf)
@@ -141,7 +142,8 @@ class Login(ServerTestCase):
     def test_me_admin_permissions(self):
         j = self.admin.get("/api/v1/me").json()
         self.assertEqual(sorted(j["permissions"]),
-                         sorted(["projects.read", "users.read", "users.manage", "audit.read",
+                         sorted(["projects.read", "projects.manage", "records.read",
+                                 "records.write", "users.read", "users.manage", "audit.read",
                                  "system.metrics", "pii.reveal"]))
 
     def test_login_audited(self):

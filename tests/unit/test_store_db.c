@@ -421,6 +421,42 @@ static void test_fn_error_rolls_back(void **state)
     assert_int_equal(after.transactions, before.transactions);
 }
 
+/* Bulk paths pass over a failing part with a savepoint: the part is undone,
+ * the rest is kept, and on PostgreSQL the transaction is usable again. */
+static int parts_with_a_failure(kf_tx *tx, void *ctx)
+{
+    (void)ctx;
+    static const char *const codes[] = {"p1", "alpha", "p2"}; /* alpha: taken */
+    for (int i = 0; i < 3; i++) {
+        int64_t id;
+        int rc = kf_tx_savepoint(tx);
+        if (rc != KF_OK) return rc;
+        rc = insert_project(tx, codes[i], &id);
+        if (rc == KF_OK) {
+            rc = kf_tx_release(tx);
+        } else if (rc == KF_ECONFLICT) {
+            rc = kf_tx_rollback_to(tx);
+            if (rc == KF_OK) rc = kf_tx_release(tx);
+        }
+        if (rc != KF_OK) return rc;
+    }
+    return KF_OK;
+}
+
+static void test_savepoints(void **state)
+{
+    fixture *f = *state;
+    int64_t ids[2];
+    assert_int_equal(kf_store_write(f->s, two_projects, ids), KF_OK);
+    assert_int_equal(kf_store_write(f->s, parts_with_a_failure, NULL), KF_OK);
+    assert_int_equal(count_where(f->s, "SELECT COUNT(*) FROM projects"), 4);
+    /* the same as a job of its own (the path imports take) */
+    assert_int_equal(kf_store_write_alone(f->s, insert_then_refuse, NULL), KF_EINVAL);
+    assert_int_equal(count_where(f->s, "SELECT COUNT(*) FROM projects WHERE code = 'epsilon'"), 0);
+    assert_int_equal(kf_store_write_alone(f->s, two_projects, ids), KF_ECONFLICT);
+    assert_int_equal(count_where(f->s, "SELECT COUNT(*) FROM projects"), 4);
+}
+
 /* PostgreSQL aborts the whole transaction on a failed statement: later
  * statements fail at once and the write is undone even if fn says KF_OK. */
 static int ignore_failure(kf_tx *tx, void *ctx)
@@ -735,6 +771,7 @@ static const struct CMUnitTest db_tests[] = {
     DB_TEST(test_returning, setup_migrated),
     DB_TEST(test_conflict, setup_migrated),
     DB_TEST(test_fn_error_rolls_back, setup_migrated),
+    DB_TEST(test_savepoints, setup_migrated),
     DB_TEST(test_pg_aborted_tx, setup_migrated),
     DB_TEST(test_concurrent_writers, setup_migrated),
     DB_TEST(test_snapshot, setup_migrated),

@@ -1,0 +1,266 @@
+/* GET /api/v1/lookup?q=: the front desk's first move on every call — find
+ * the caller by full mobile, its last four digits, ID number, part of a name
+ * (Chinese) or a unit code. Every path is an index lookup within one project:
+ * person_mobiles (mobile, last4), people.id_hash (keyed hash), person_grams
+ * (two-character pieces of names), units (project_id, code). */
+#include "api/api.h"
+#include "api/api_int.h"
+
+#include "core/err.h"
+#include "core/timeutil.h"
+#include "domain/pii.h"
+
+#include <ctype.h>
+#include <string.h>
+
+typedef enum { Q_MOBILE, Q_LAST4, Q_IDNUM, Q_TEXT } query_kind;
+
+typedef struct {
+    kf_req *req;
+    kf_tx *tx;
+    query_kind kind;
+    const char *q;
+    char key[80]; /* normalized mobile, last4, hash, or LIKE pattern */
+    char gram[KF_BIGRAM_LEN];
+    int has_gram;
+    int64_t limit;
+    json_t *people, *units;
+} lookup;
+
+static void classify(lookup *l)
+{
+    char digits[32];
+    size_t n = 0;
+    for (const char *p = l->q; *p && n < sizeof(digits) - 1; p++)
+        if (isdigit((unsigned char)*p)) digits[n++] = *p;
+    digits[n] = '\0';
+    if (n == 4 && strlen(l->q) == 4) {
+        l->kind = Q_LAST4;
+        strcpy(l->key, digits);
+    } else if (!kf_mobile_problem(l->q, l->key, sizeof(l->key))) {
+        l->kind = Q_MOBILE;
+    } else if (!kf_idnum_problem(l->q, l->key, sizeof(l->key))) {
+        char hash[KF_PII_HASH_LEN];
+        kf_pii_lookup_hash(l->req->app->pii, l->key, hash);
+        strcpy(l->key, hash);
+        l->kind = Q_IDNUM;
+    } else {
+        l->kind = Q_TEXT;
+        char grams[2][KF_BIGRAM_LEN];
+        l->has_gram = kf_bigrams(l->q, grams, 2) > 0 && kf_utf8_chars(l->q) >= 2;
+        if (l->has_gram) strcpy(l->gram, grams[0]);
+    }
+}
+
+/* "%q%" with LIKE's wildcards escaped. */
+static const char *like_pattern(kf_req *req, const char *q, int prefix_only)
+{
+    size_t len = strlen(q);
+    char *p = kf_arena_alloc(&req->arena, len * 2 + 3), *o = p;
+    if (!prefix_only) *o++ = '%';
+    for (; *q; q++) {
+        if (*q == '%' || *q == '_' || *q == '\\') *o++ = '\\';
+        *o++ = *q;
+    }
+    *o++ = '%';
+    return p;
+}
+
+static int person_units(lookup *l, int64_t person, json_t **out)
+{
+    char today[32];
+    kf_time_format(kf_now_ms(), today, sizeof(today));
+    today[10] = '\0';
+    kf_stmt *st;
+    int rc = kf_tx_query(l->tx, &st,
+                         "SELECT u.id, u.code, o.role FROM occupancies o JOIN units u"
+                         " ON u.id = o.unit_id WHERE o.person_id = ? AND o.start_date <= ?"
+                         " AND (o.end_date IS NULL OR o.end_date >= ?) ORDER BY u.id LIMIT 20",
+                         "iss", person, today, today);
+    if (rc != KF_OK) return rc;
+    json_t *list = json_array();
+    while ((rc = kf_stmt_step(st)) == KF_ROW)
+        json_array_append_new(list,
+                              json_pack("{s:I, s:s, s:s}", "id", (json_int_t)kf_stmt_i64(st, 0),
+                                        "code", kf_stmt_text(st, 1), "role", kf_stmt_text(st, 2)));
+    *out = list;
+    return rc == KF_DONE ? KF_OK : rc;
+}
+
+/* Collects the people the statement yields (id, project_id, name, kind, grade). */
+static int add_people(lookup *l, kf_stmt *st)
+{
+    int rc;
+    json_t *found = json_array();
+    while ((rc = kf_stmt_step(st)) == KF_ROW)
+        json_array_append_new(found,
+                              json_pack("{s:I, s:I, s:s, s:s, s:s}", "id",
+                                        (json_int_t)kf_stmt_i64(st, 0), "project_id",
+                                        (json_int_t)kf_stmt_i64(st, 1), "name", kf_stmt_text(st, 2),
+                                        "kind", kf_stmt_text(st, 3), "grade", kf_stmt_text(st, 4)));
+    size_t i;
+    json_t *p;
+    json_array_foreach(found, i, p)
+    {
+        if (rc != KF_DONE) break;
+        json_t *units = NULL, *mobiles = NULL;
+        int64_t id = json_integer_value(json_object_get(p, "id"));
+        int r = person_units(l, id, &units);
+        if (r == KF_OK) r = kf_api_masked_mobiles(l->tx, id, &mobiles);
+        json_object_set_new(p, "units", units ? units : json_array());
+        json_object_set_new(p, "mobiles", mobiles ? mobiles : json_array());
+        if (r != KF_OK) rc = r;
+        json_array_append(l->people, p);
+    }
+    json_decref(found);
+    return rc == KF_DONE ? KF_OK : rc;
+}
+
+#define PERSON_COLS "p.id, p.project_id, p.name, p.kind, p.grade"
+
+static int find_people(lookup *l, int64_t project)
+{
+    kf_stmt *st;
+    int rc;
+    switch (l->kind) {
+    case Q_MOBILE:
+    case Q_LAST4:
+        rc = kf_tx_query(l->tx, &st,
+                         l->kind == Q_MOBILE
+                             ? "SELECT DISTINCT " PERSON_COLS " FROM person_mobiles m JOIN people p"
+                               " ON p.id = m.person_id WHERE m.project_id = ? AND m.mobile = ?"
+                               " ORDER BY p.id LIMIT ?"
+                             : "SELECT DISTINCT " PERSON_COLS " FROM person_mobiles m JOIN people p"
+                               " ON p.id = m.person_id WHERE m.project_id = ? AND m.last4 = ?"
+                               " ORDER BY p.id LIMIT ?",
+                         "isi", project, l->key, l->limit);
+        break;
+    case Q_IDNUM:
+        rc = kf_tx_query(l->tx, &st,
+                         "SELECT " PERSON_COLS " FROM people p WHERE p.project_id = ?"
+                         " AND p.id_hash = ? LIMIT ?",
+                         "isi", project, l->key, l->limit);
+        break;
+    default:
+        if (l->has_gram)
+            rc = kf_tx_query(l->tx, &st,
+                             "SELECT " PERSON_COLS " FROM person_grams g JOIN people p"
+                             " ON p.id = g.person_id WHERE g.project_id = ? AND g.gram = ?"
+                             " AND LOWER(p.name) LIKE LOWER(?) ESCAPE '\\'"
+                             " ORDER BY g.person_id LIMIT ?",
+                             "issi", project, l->gram, like_pattern(l->req, l->q, 0), l->limit);
+        else
+            rc = kf_tx_query(l->tx, &st,
+                             "SELECT " PERSON_COLS " FROM people p WHERE p.project_id = ?"
+                             " AND LOWER(p.name) LIKE LOWER(?) ESCAPE '\\' ORDER BY p.id LIMIT ?",
+                             "isi", project, like_pattern(l->req, l->q, 1), l->limit);
+    }
+    return rc == KF_OK ? add_people(l, st) : rc;
+}
+
+/* Unit codes starting with q, in code order, as a range of the (project_id,
+ * code) index: LIKE 'q%' cannot use it. The bound is q followed by the largest
+ * code point, compared bytewise (SQLite's BINARY; PostgreSQL's index and query
+ * both use COLLATE "C"). */
+static const char unit_prefix_sqlite[] =
+    "SELECT id, project_id, building_id, code, status FROM units"
+    " WHERE project_id = ? AND code > ? AND code < ? ORDER BY code LIMIT ?";
+static const char unit_prefix_postgres[] =
+    "SELECT id, project_id, building_id, code, status FROM units"
+    " WHERE project_id = ? AND code COLLATE \"C\" > ? AND code COLLATE \"C\" < ?"
+    " ORDER BY code COLLATE \"C\" LIMIT ?";
+
+static int add_units(lookup *l, kf_stmt *st)
+{
+    int rc;
+    while ((rc = kf_stmt_step(st)) == KF_ROW)
+        json_array_append_new(
+            l->units, json_pack("{s:I, s:I, s:I, s:s, s:s}", "id", (json_int_t)kf_stmt_i64(st, 0),
+                                "project_id", (json_int_t)kf_stmt_i64(st, 1), "building_id",
+                                (json_int_t)kf_stmt_i64(st, 2), "code", kf_stmt_text(st, 3),
+                                "status", kf_stmt_text(st, 4)));
+    return rc == KF_DONE ? KF_OK : rc;
+}
+
+static int find_units(lookup *l, int64_t project)
+{
+    if (l->kind != Q_TEXT && l->kind != Q_LAST4) return KF_OK;
+    kf_stmt *st;
+    /* the exact code first, then the codes it begins */
+    int rc = kf_tx_query(l->tx, &st,
+                         "SELECT id, project_id, building_id, code, status FROM units"
+                         " WHERE project_id = ? AND code = ? LIMIT 1",
+                         "is", project, l->q);
+    if (rc == KF_OK) rc = add_units(l, st);
+    int64_t left = l->limit - (int64_t)json_array_size(l->units);
+    if (rc != KF_OK || left <= 0) return rc;
+    const char *upper = kf_arena_printf(&l->req->arena, "%s\xf4\x8f\xbf\xbf", l->q);
+    int pg = kf_store_backend(kf_tx_store(l->tx)) == KF_BACKEND_POSTGRES;
+    rc = kf_tx_query(l->tx, &st, pg ? unit_prefix_postgres : unit_prefix_sqlite, "issi", project,
+                     l->q, upper, left);
+    return rc == KF_OK ? add_units(l, st) : rc;
+}
+
+/* The projects to search: the one asked for, else every one the caller sees. */
+static int projects_to_search(kf_req *req, kf_tx *tx, int64_t asked, int64_t **ids, size_t *n)
+{
+    if (asked) {
+        *ids = kf_arena_alloc(&req->arena, sizeof(int64_t));
+        (*ids)[0] = asked;
+        *n = kf_req_sees_project(req, asked) ? 1 : 0;
+        return KF_OK;
+    }
+    if (!kf_role_is_global(req->auth->role)) {
+        *ids = req->auth->project_ids;
+        *n = req->auth->nprojects;
+        return KF_OK;
+    }
+    kf_stmt *st;
+    int rc = kf_tx_query(tx, &st, "SELECT id FROM projects ORDER BY id LIMIT 1000", NULL);
+    if (rc != KF_OK) return rc;
+    *ids = kf_arena_alloc(&req->arena, 1000 * sizeof(int64_t));
+    *n = 0;
+    while ((rc = kf_stmt_step(st)) == KF_ROW)
+        (*ids)[(*n)++] = kf_stmt_i64(st, 0);
+    return rc == KF_DONE ? KF_OK : rc;
+}
+
+static void lookup_get(kf_req *req)
+{
+    kf_input in;
+    kf_query_begin(&in, req);
+    lookup l = {.req = req, .limit = 20};
+    int64_t project = 0;
+    l.q = kf_query_str(&in, "q", 64);
+    if (!l.q && !in.fields) kf_input_fail(&in, "q", "required");
+    kf_query_i64(&in, "project_id", 1, INT64_MAX, &project);
+    kf_query_i64(&in, "limit", 1, 100, &l.limit);
+    if (kf_input_end(&in)) return;
+    if (!(l.tx = kf_req_read(req))) return;
+    classify(&l);
+    int64_t *ids;
+    size_t n;
+    int rc = projects_to_search(req, l.tx, project, &ids, &n);
+    l.people = json_array();
+    l.units = json_array();
+    int64_t limit = l.limit;
+    for (size_t i = 0; rc == KF_OK && i < n; i++) {
+        /* the limit holds across projects: each search asks for what is left */
+        l.limit = limit - (int64_t)json_array_size(l.people);
+        if (l.limit > 0) rc = find_people(&l, ids[i]);
+        l.limit = limit - (int64_t)json_array_size(l.units);
+        if (rc == KF_OK && l.limit > 0) rc = find_units(&l, ids[i]);
+    }
+    if (rc != KF_OK) {
+        json_decref(l.people);
+        json_decref(l.units);
+        kf_reply_status(req, rc);
+        return;
+    }
+    kf_reply_json(req, 200, json_pack("{s:o, s:o}", "people", l.people, "units", l.units));
+}
+
+int kf_api_lookup_register(kf_router *r)
+{
+    return kf_router_add(r, "GET", "/api/v1/lookup", "records.read", lookup_get, 0);
+}
