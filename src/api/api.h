@@ -21,6 +21,8 @@ int kf_api_estate_register(kf_router *r);
 int kf_api_people_register(kf_router *r);
 int kf_api_lookup_register(kf_router *r);
 int kf_api_imports_register(kf_router *r);
+int kf_api_departments_register(kf_router *r);
+int kf_api_households_register(kf_router *r);
 int kf_api_audit_register(kf_router *r);
 
 #endif

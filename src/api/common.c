@@ -35,12 +35,14 @@ json_t *kf_api_user_json(const kf_user *u, const int64_t *project_ids, size_t np
     for (size_t i = 0; i < nprojects; i++)
         json_array_append_new(projects, json_integer(project_ids[i]));
     int role = kf_role_parse(u->role);
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:s, s:o, s:o, s:o, s:I}", "id",
-                     (json_int_t)u->id, "login", u->login, "display_name", u->display_name, "role",
-                     u->role, "role_label", role >= 0 ? kf_role_label((kf_role)role, lang) : "",
-                     "active", u->active, "language", u->language, "project_ids", projects,
-                     "created_at", kf_api_time(u->created_at), "updated_at",
-                     kf_api_time(u->updated_at), "version", (json_int_t)u->version);
+    json_t *out = json_pack(
+        "{s:I, s:s, s:s, s:s, s:s, s:b, s:s, s:o, s:o, s:o, s:I}", "id", (json_int_t)u->id, "login",
+        u->login, "display_name", u->display_name, "role", u->role, "role_label",
+        role >= 0 ? kf_role_label((kf_role)role, lang) : "", "active", u->active, "language",
+        u->language, "project_ids", projects, "created_at", kf_api_time(u->created_at),
+        "updated_at", kf_api_time(u->updated_at), "version", (json_int_t)u->version);
+    json_object_set_new(out, "person_id", u->person_id ? json_integer(u->person_id) : json_null());
+    return out;
 }
 
 int kf_api_password_hash(kf_req *req, const char *password, char out[KF_PASSWORD_HASH_LEN])

@@ -31,8 +31,8 @@ static const kf_col project_cols[] = {
 };
 
 static const kf_dependent project_deps[] = {
-    {"buildings", "project_id", "buildings"},
-    {"people", "project_id", "people"},
+    {"buildings", "project_id", "buildings"},   {"departments", "project_id", "departments"},
+    {"crews", "project_id", "crews"},           {"people", "project_id", "people"},
     {"user_projects", "project_id", "members"},
 };
 
@@ -106,7 +106,12 @@ static const kf_col unit_cols[] = {
     DATE("warranty_end", 0),
 };
 
-static const kf_dependent unit_deps[] = {{"occupancies", "unit_id", "occupancies"}};
+static const kf_dependent unit_deps[] = {
+    {"occupancies", "unit_id", "occupancies"},
+    {"move_ins", "unit_id", "move_ins"},
+    {"renovations", "unit_id", "renovations"},
+    {"card_events", "unit_id", "card_events"},
+};
 
 /* Without a code, the readable one is made: building-entrance-number ("3-2-1502"). */
 static int validate_unit(kf_tx *tx, const kf_record_kind *k, json_t *row, int64_t id, kf_input *in)

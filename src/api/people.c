@@ -34,7 +34,12 @@ static const kf_col person_cols[] = {
 };
 /* clang-format on */
 
-static const kf_dependent person_deps[] = {{"occupancies", "person_id", "occupancies"}};
+static const kf_dependent person_deps[] = {
+    {"occupancies", "person_id", "occupancies"},
+    {"move_ins", "person_id", "move_ins"},
+    {"renovations", "person_id", "renovations"},
+    {"card_events", "person_id", "card_events"},
+};
 
 /* Mobiles given in the body, normalized, into ROW["_mobiles"] (not a column). */
 static int read_mobiles(kf_input *in, json_t *row)
@@ -207,7 +212,7 @@ static const kf_record_kind people = {
     .cols = person_cols,
     .ncols = sizeof(person_cols) / sizeof(person_cols[0]),
     .deps = person_deps,
-    .ndeps = 1,
+    .ndeps = sizeof(person_deps) / sizeof(person_deps[0]),
     .extra_input = extra_input,
     /* the check in read_id_number gives the message; the unique index is what
      * holds when two requests race */
@@ -290,9 +295,83 @@ static void person_reveal(kf_req *req)
     kf_reply_json(req, 200, j.revealed);
 }
 
+/* ---- a resident's own record ---- */
+
+/* GET /api/v1/me/person: the caller's own person record (masked like every
+ * answer); 404 for an account linked to none. */
+static void me_person(kf_req *req)
+{
+    int64_t id = req->auth->user.person_id;
+    kf_tx *tx = kf_req_read(req);
+    if (!tx) return;
+    kf_stmt *st;
+    int rc = id ? kf_tx_query(tx, &st,
+                              "SELECT id, project_id, kind, name, grade, id_masked FROM people"
+                              " WHERE id = ?",
+                              "i", id)
+                : KF_ENOTFOUND;
+    if (rc == KF_OK && (rc = kf_stmt_step(st)) == KF_DONE) rc = KF_ENOTFOUND;
+    if (rc != KF_ROW) {
+        kf_reply_status(req, rc);
+        return;
+    }
+    const char *idm = kf_stmt_text(st, 5);
+    json_t *out = json_pack("{s:I, s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)kf_stmt_i64(st, 0),
+                            "project_id", (json_int_t)kf_stmt_i64(st, 1), "kind",
+                            kf_stmt_text(st, 2), "name", kf_stmt_text(st, 3), "grade",
+                            kf_stmt_text(st, 4), "id_number", idm ? json_string(idm) : json_null());
+    json_t *mobiles;
+    rc = kf_api_masked_mobiles(tx, id, &mobiles);
+    if (rc != KF_OK) {
+        json_decref(out);
+        kf_reply_status(req, rc);
+        return;
+    }
+    json_object_set_new(out, "mobiles", mobiles);
+    kf_reply_json(req, 200, out);
+}
+
+/* GET /api/v1/me/units: the units the caller lives in now, with the role. */
+static void me_units(kf_req *req)
+{
+    kf_tx *tx = kf_req_read(req);
+    if (!tx) return;
+    char today[32];
+    kf_time_format(kf_now_ms(), today, sizeof(today));
+    today[10] = '\0';
+    kf_stmt *st;
+    int rc = kf_tx_query(tx, &st,
+                         "SELECT u.id, u.project_id, u.building_id, u.code, u.area_centi, u.status,"
+                         " o.role, o.start_date FROM occupancies o JOIN units u ON u.id = o.unit_id"
+                         " WHERE o.person_id = ? AND o.start_date <= ?"
+                         " AND (o.end_date IS NULL OR o.end_date >= ?) ORDER BY u.id LIMIT 100",
+                         "iss", req->auth->user.person_id, today, today);
+    json_t *items = json_array();
+    while (rc == KF_OK && (rc = kf_stmt_step(st)) == KF_ROW) {
+        json_array_append_new(
+            items,
+            json_pack("{s:I, s:I, s:I, s:s, s:f, s:s, s:s, s:s}", "id",
+                      (json_int_t)kf_stmt_i64(st, 0), "project_id", (json_int_t)kf_stmt_i64(st, 1),
+                      "building_id", (json_int_t)kf_stmt_i64(st, 2), "code", kf_stmt_text(st, 3),
+                      "area", (double)kf_stmt_i64(st, 4) / 100.0, "status", kf_stmt_text(st, 5),
+                      "role", kf_stmt_text(st, 6), "start_date", kf_stmt_text(st, 7)));
+        rc = KF_OK;
+    }
+    if (rc != KF_OK && rc != KF_DONE) {
+        json_decref(items);
+        kf_reply_status(req, rc);
+        return;
+    }
+    kf_reply_json(req, 200, json_pack("{s:o}", "items", items));
+}
+
 int kf_api_people_register(kf_router *r)
 {
     int rc = kf_records_register(r, &people);
+    if (rc == KF_OK)
+        rc = kf_router_add(r, "GET", "/api/v1/me/person", KF_PERM_AUTHENTICATED, me_person, 0);
+    if (rc == KF_OK)
+        rc = kf_router_add(r, "GET", "/api/v1/me/units", KF_PERM_AUTHENTICATED, me_units, 0);
     if (rc == KF_OK)
         rc = kf_router_add(r, "POST", "/api/v1/people/{id}/reveal", "pii.reveal", person_reveal, 0);
     return rc;

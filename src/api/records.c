@@ -62,7 +62,8 @@ static char *build_list_sql(const kf_record_kind *k, const char *cols)
     for (size_t i = 0; i < k->ncols; i++) {
         const kf_col *c = &k->cols[i];
         if (!(c->flags & KF_COL_FILTER)) continue;
-        const char *cast = c->type == KF_COL_INT || c->type == KF_COL_REF ? "BIGINT" : "TEXT";
+        int numeric = c->type == KF_COL_INT || c->type == KF_COL_REF || c->type == KF_COL_BOOL;
+        const char *cast = numeric ? "BIGINT" : "TEXT";
         kf_buf_printf(&b, " AND (CAST(? AS %s) IS NULL OR %s = ?)", cast, col_sql(c));
     }
     kf_buf_puts(&b, " ORDER BY id LIMIT ?");
@@ -149,6 +150,8 @@ static json_t *row_from_stmt(const kf_record_kind *k, kf_stmt *st)
         json_t *v;
         if (kf_stmt_isnull(st, col))
             v = json_null();
+        else if (c->type == KF_COL_BOOL)
+            v = json_boolean(kf_stmt_i64(st, col));
         else if (c->type == KF_COL_INT || c->type == KF_COL_REF || c->type == KF_COL_CENTI)
             v = json_integer(kf_stmt_i64(st, col));
         else
@@ -198,6 +201,8 @@ static void bind_col(kf_stmt *st, int idx, const kf_col *c, const json_t *v)
 {
     if (!v || json_is_null(v))
         kf_stmt_bind_null(st, idx);
+    else if (c->type == KF_COL_BOOL)
+        kf_stmt_bind_i64(st, idx, json_is_true(v));
     else if (c->type == KF_COL_INT || c->type == KF_COL_REF || c->type == KF_COL_CENTI)
         kf_stmt_bind_i64(st, idx, json_integer_value(v));
     else
@@ -284,6 +289,11 @@ static int read_col(kf_input *in, const kf_col *c, json_t *row)
                          c->type == KF_COL_REF ? INT64_MAX : c->max, &n))
             json_object_set_new(row, c->name, json_integer(n));
         break;
+    case KF_COL_BOOL: {
+        int b;
+        if (kf_input_bool(in, c->name, 0, &b)) json_object_set_new(row, c->name, json_boolean(b));
+        break;
+    }
     case KF_COL_CENTI:
         if (parse_centi(v, &n) != 0)
             kf_input_fail(in, c->name, "invalid");
@@ -546,10 +556,15 @@ static int read_list_query(kf_input *in, const kind_sql *ks, int64_t *project, j
         if (!(c->flags & KF_COL_FILTER)) continue;
         int64_t n;
         const char *v;
-        if (c->type == KF_COL_INT || c->type == KF_COL_REF)
-            json_array_append_new(filters, kf_query_i64(in, c->name, INT64_MIN, INT64_MAX, &n)
-                                               ? json_integer(n)
-                                               : json_null());
+        const char *raw = kf_req_query(in->req, c->name);
+        if (c->type == KF_COL_BOOL && raw && (!strcmp(raw, "true") || !strcmp(raw, "false")))
+            json_array_append_new(filters, json_integer(strcmp(raw, "true") == 0));
+        else if (c->type == KF_COL_INT || c->type == KF_COL_REF || c->type == KF_COL_BOOL)
+            json_array_append_new(filters,
+                                  kf_query_i64(in, c->name, c->type == KF_COL_BOOL ? 0 : INT64_MIN,
+                                               c->type == KF_COL_BOOL ? 1 : INT64_MAX, &n)
+                                      ? json_integer(n)
+                                      : json_null());
         else
             json_array_append_new(filters, (v = kf_query_str(in, c->name, 256)) ? json_string(v)
                                                                                 : json_null());
@@ -629,6 +644,15 @@ static void record_list(kf_req *req)
     json_decref(filters);
 }
 
+/* A column's value at create when none is given: DEF as the type says. */
+static json_t *default_value(const kf_col *c)
+{
+    if (!c->def) return json_null();
+    if (c->type == KF_COL_BOOL) return json_boolean(strcmp(c->def, "true") == 0);
+    if (c->type == KF_COL_INT) return json_integer(strtoll(c->def, NULL, 10));
+    return json_string(c->def);
+}
+
 int kf_record_read_columns(kf_input *in, const kf_record_kind *k, json_t *row, int create)
 {
     for (size_t i = 0; i < k->ncols; i++) {
@@ -638,7 +662,7 @@ int kf_record_read_columns(kf_input *in, const kf_record_kind *k, json_t *row, i
             if (c->flags & KF_COL_REQUIRED)
                 kf_input_fail(in, c->name, "required");
             else
-                json_object_set_new(row, c->name, c->def ? json_string(c->def) : json_null());
+                json_object_set_new(row, c->name, default_value(c));
         }
     }
     return in->fields ? -1 : 0;
@@ -757,8 +781,10 @@ int kf_records_register(kf_router *r, const kf_record_kind *k)
     int rc = kf_router_add_data(r, "GET", base, k->perm_read, record_list, 0, ks);
     if (rc == KF_OK) rc = kf_router_add_data(r, "POST", base, k->perm_write, record_create, 0, ks);
     if (rc == KF_OK) rc = kf_router_add_data(r, "GET", item, k->perm_read, record_get, 0, ks);
-    if (rc == KF_OK) rc = kf_router_add_data(r, "PATCH", item, k->perm_write, record_update, 0, ks);
-    if (rc == KF_OK)
+    /* ledgers keep their history: no changes, no deletes */
+    if (rc == KF_OK && !k->append_only)
+        rc = kf_router_add_data(r, "PATCH", item, k->perm_write, record_update, 0, ks);
+    if (rc == KF_OK && !k->append_only)
         rc = kf_router_add_data(r, "DELETE", item, k->perm_write, record_delete, 0, ks);
     return rc;
 }

@@ -24,6 +24,7 @@ typedef enum {
     KF_COL_DATE,  /* "YYYY-MM-DD" */
     KF_COL_ENUM,  /* one of values */
     KF_COL_REF,   /* id of a row of ref_table in the same project */
+    KF_COL_BOOL,  /* true/false, kept as INTEGER 0/1 */
 } kf_col_type;
 
 enum {
@@ -70,6 +71,7 @@ struct kf_record_kind {
     int conflict_is_invalid;        /* …as 422 "taken" (a value of a field), not 409 */
     const char *const *extra_input; /* fields the hooks read besides the columns */
     int is_project;                 /* the projects table: its own id is its project */
+    int append_only;                /* a ledger: no PATCH or DELETE routes (history is kept) */
     kf_record_hook validate;        /* after field checks, before the row is written */
     /* after_write: after the row is written (ID is set); checks nothing that
      * input can break — imports rely on a row failing only before it writes */

@@ -115,6 +115,22 @@ static void users_get(kf_req *req)
     kf_reply_json(req, 200, kf_api_user_json(&u, pids, np, req->lang));
 }
 
+/* A linked person must be in one of the user's projects. */
+static int check_person(kf_tx *tx, int64_t user_id, int64_t person_id, int *bad)
+{
+    if (!person_id) return KF_OK;
+    int64_t ok = 0;
+    int rc = kf_tx_i64(tx, &ok,
+                       "SELECT COUNT(*) FROM people p JOIN user_projects m"
+                       " ON m.project_id = p.project_id WHERE p.id = ? AND m.user_id = ?",
+                       "ii", person_id, user_id);
+    if (rc == KF_OK && !ok) {
+        *bad = 1;
+        return KF_EINVAL;
+    }
+    return rc;
+}
+
 typedef struct {
     kf_actor actor;
     kf_arena *arena;
@@ -125,6 +141,8 @@ typedef struct {
     int64_t now;
     json_t *before; /* update: the old values */
     int last_admin; /* refused: it would leave no active administrator */
+    int set_person; /* update: person_id was given (0 unlinks) */
+    int bad_person; /* refused: the person is not in the user's projects */
 } user_job;
 
 static json_t *audit_view(const kf_user *u, const int64_t *pids, size_t np)
@@ -137,6 +155,10 @@ static int write_user_create(kf_tx *tx, void *ctx)
     user_job *j = ctx;
     int rc = kf_user_insert(tx, &j->user, j->now);
     if (rc == KF_OK) rc = kf_user_set_projects(tx, j->user.id, j->pids, j->np);
+    if (rc == KF_OK) rc = check_person(tx, j->user.id, j->user.person_id, &j->bad_person);
+    if (rc == KF_OK && j->user.person_id)
+        rc = kf_tx_exec(tx, NULL, "UPDATE users SET person_id = ? WHERE id = ?", "ii",
+                        j->user.person_id, j->user.id);
     if (rc != KF_OK) return rc;
     json_t *after = audit_view(&j->user, j->pids, j->np);
     kf_audit_entry e = {
@@ -148,8 +170,9 @@ static int write_user_create(kf_tx *tx, void *ctx)
 
 static void users_create(kf_req *req)
 {
-    static const char *const names[] = {"login",       "display_name", "role",   "password",
-                                        "project_ids", "language",     "active", NULL};
+    static const char *const names[] = {"login",    "display_name", "role",
+                                        "password", "project_ids",  "language",
+                                        "active",   "person_id",    NULL};
     kf_input in;
     if (kf_input_begin(&in, req, names)) return;
     user_job j = {.actor = kf_api_actor(req), .arena = &req->arena, .now = kf_now_ms()};
@@ -162,6 +185,7 @@ static void users_create(kf_req *req)
     j.user.active = 1;
     kf_input_bool(&in, "active", 0, &j.user.active);
     kf_input_ids(&in, "project_ids", 0, 1000, &j.pids, &j.np);
+    kf_input_i64(&in, "person_id", 0, 1, INT64_MAX, &j.user.person_id);
     if (kf_input_end(&in)) return;
     char hash[KF_PASSWORD_HASH_LEN];
     if (kf_api_password_hash(req, password, hash) != 0) {
@@ -175,8 +199,9 @@ static void users_create(kf_req *req)
         kf_reply_error(req, 409, "conflict", in.fields);
         return;
     }
-    if (rc == KF_ENOTFOUND) {
-        kf_input_fail(&in, "project_ids", "unknown_project");
+    if (rc == KF_ENOTFOUND || (rc == KF_EINVAL && j.bad_person)) {
+        kf_input_fail(&in, j.bad_person ? "person_id" : "project_ids",
+                      j.bad_person ? "unknown_reference" : "unknown_project");
         kf_input_end(&in);
         return;
     }
@@ -226,8 +251,12 @@ static int write_user_update(kf_tx *tx, void *ctx)
             return KF_ECONFLICT;
         }
     }
-    rc = kf_user_update(tx, &j->user, j->now);
-    if (rc == KF_OK && j->set_projects) rc = kf_user_set_projects(tx, cur.id, j->pids, j->np);
+    if (!j->set_person) j->user.person_id = cur.person_id;
+    /* memberships first: the person is checked against the final ones, before
+     * the row names it */
+    if (j->set_projects) rc = kf_user_set_projects(tx, cur.id, j->pids, j->np);
+    if (rc == KF_OK) rc = check_person(tx, cur.id, j->user.person_id, &j->bad_person);
+    if (rc == KF_OK) rc = kf_user_update(tx, &j->user, j->now);
     if (rc == KF_OK && !j->user.active) rc = kf_sessions_revoke(tx, cur.id, 0);
     if (rc != KF_OK) return rc;
     if (!j->set_projects) j->pids = old_pids, j->np = old_np;
@@ -248,8 +277,8 @@ static int write_user_update(kf_tx *tx, void *ctx)
 
 static void users_update(kf_req *req)
 {
-    static const char *const names[] = {"display_name", "role",        "language", "active",
-                                        "version",      "project_ids", NULL};
+    static const char *const names[] = {"display_name", "role",        "language",  "active",
+                                        "version",      "project_ids", "person_id", NULL};
     user_job j = {.actor = kf_api_actor(req), .arena = &req->arena, .now = kf_now_ms()};
     if (kf_req_param_id(req, "id", &j.user.id)) return;
     kf_input in;
@@ -261,8 +290,15 @@ static void users_update(kf_req *req)
     j.user.active = -1;
     kf_input_bool(&in, "active", 0, &j.user.active);
     j.set_projects = kf_input_ids(&in, "project_ids", 0, 1000, &j.pids, &j.np);
+    j.set_person = json_object_get(in.body, "person_id") != NULL;
+    kf_input_i64(&in, "person_id", 0, 1, INT64_MAX, &j.user.person_id);
     if (kf_input_end(&in)) return;
     int rc = kf_req_write(req, write_user_update, &j);
+    if (rc == KF_EINVAL && j.bad_person) {
+        kf_input_fail(&in, "person_id", "unknown_reference");
+        kf_input_end(&in);
+        return;
+    }
     if (rc == KF_ECONFLICT && j.last_admin) {
         kf_input_fail(&in, "role", "last_admin");
         kf_reply_error(req, 409, "conflict", in.fields);

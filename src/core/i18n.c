@@ -70,6 +70,10 @@ static const struct {
     {"csv_too_many_fields", "列数过多", "Too many columns"},
     {"csv_field_too_long", "字段过长", "A field is too long"},
     {"csv_nul_byte", "文件中含有空字节，不是文本", "The file contains NUL bytes"},
+    {"insufficient_balance", "质保金余额不足", "More than the deposit balance"},
+    {"bad_transition", "当前状态下不能改为该状态", "Not allowed from the current status"},
+    {"card_already_issued", "该卡/钥匙已发放且未收回", "This card or key is already out"},
+    {"card_not_issued", "该卡/钥匙当前未发放", "This card or key is not out"},
     {"last_admin", "不能停用或降级最后一位系统管理员", "This is the last active administrator"},
 };
 

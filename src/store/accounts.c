@@ -6,8 +6,8 @@
 
 #define USER_COLS                                                                                  \
     "u.id, u.login, u.display_name, u.role, u.language, u.password_hash, u.active,"                \
-    " u.created_at, u.updated_at, u.password_changed_at, u.version"
-#define USER_NCOLS 11
+    " u.created_at, u.updated_at, u.password_changed_at, u.version, u.person_id"
+#define USER_NCOLS 12
 
 static const char *dup(kf_arena *a, kf_stmt *st, int col)
 {
@@ -29,6 +29,7 @@ static void read_user(kf_stmt *st, kf_arena *a, int first, kf_user *u)
     u->updated_at = kf_stmt_i64(st, first + 8);
     u->password_changed_at = kf_stmt_i64(st, first + 9);
     u->version = kf_stmt_i64(st, first + 10);
+    u->person_id = kf_stmt_isnull(st, first + 11) ? 0 : kf_stmt_i64(st, first + 11);
 }
 
 static int one_user(kf_stmt *st, kf_arena *a, kf_user *out)
@@ -81,9 +82,10 @@ int kf_user_update(kf_tx *tx, kf_user *u, int64_t now)
     int64_t changed = 0;
     int rc = kf_tx_exec(tx, &changed,
                         "UPDATE users SET display_name = ?, role = ?, language = ?, active = ?,"
-                        " updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
-                        "sssiiii", u->display_name, u->role, u->language, (int64_t)u->active, now,
-                        u->id, u->version);
+                        " person_id = NULLIF(CAST(? AS BIGINT), 0), updated_at = ?,"
+                        " version = version + 1 WHERE id = ? AND version = ?",
+                        "sssiiiii", u->display_name, u->role, u->language, (int64_t)u->active,
+                        u->person_id, now, u->id, u->version);
     if (rc != KF_OK) return rc;
     if (changed == 0) {
         int64_t exists = 0;

@@ -19,6 +19,7 @@ typedef struct {
     const char *password_hash;
     int active;
     int64_t created_at, updated_at, password_changed_at, version;
+    int64_t person_id; /* the person record of a resident's own account; 0: none */
 } kf_user;
 
 typedef struct {
