@@ -6,6 +6,7 @@
 #include "api/api.h"
 #include "api/api_int.h"
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/timeutil.h"
 #include "domain/pii.h"
@@ -66,24 +67,89 @@ static const char *like_pattern(kf_req *req, const char *q, int prefix_only)
     return p;
 }
 
-static int person_units(lookup *l, int64_t person, json_t **out)
+/* The units and mobiles of all people found come in two queries, not two per
+ * person: on PostgreSQL every statement is a round trip (measured p99 27 ms
+ * for 20 people, one by one). SQLite gets an IN list of fixed length, so the
+ * statement stays one cached statement (unused places hold 0: no person);
+ * PostgreSQL gets one array parameter, as its generic plan for 100
+ * parameters was slow (p50 0.7 → 1.4 ms). */
+#define IN10      "?,?,?,?,?,?,?,?,?,?"
+#define IN100     IN10 "," IN10 "," IN10 "," IN10 "," IN10 "," IN10 "," IN10 "," IN10 "," IN10 "," IN10
+#define MAX_FOUND 100 /* the largest limit */
+
+static const char units_of_people[] =
+    "SELECT o.person_id, u.id, u.code, o.role FROM occupancies o JOIN units u"
+    " ON u.id = o.unit_id WHERE o.person_id IN (" IN100 ") AND o.start_date <= ?"
+    " AND (o.end_date IS NULL OR o.end_date >= ?) ORDER BY o.person_id, u.id LIMIT 2000";
+static const char mobiles_of_people[] =
+    "SELECT person_id, mobile FROM person_mobiles WHERE person_id IN (" IN100 ")"
+    " ORDER BY person_id, position";
+static const char units_of_people_pg[] =
+    "SELECT o.person_id, u.id, u.code, o.role FROM occupancies o JOIN units u"
+    " ON u.id = o.unit_id WHERE o.person_id = ANY(CAST(? AS BIGINT[])) AND o.start_date <= ?"
+    " AND (o.end_date IS NULL OR o.end_date >= ?) ORDER BY o.person_id, u.id LIMIT 2000";
+static const char mobiles_of_people_pg[] =
+    "SELECT person_id, mobile FROM person_mobiles WHERE person_id = ANY(CAST(? AS BIGINT[]))"
+    " ORDER BY person_id, position";
+
+static json_t *person_by_id(json_t *people, int64_t id)
 {
-    char today[32];
-    kf_time_format(kf_now_ms(), today, sizeof(today));
-    today[10] = '\0';
+    size_t i;
+    json_t *p;
+    json_array_foreach(people, i,
+                       p) if (json_integer_value(json_object_get(p, "id")) == id) return p;
+    return NULL;
+}
+
+/* Runs SQL (one of the two above) for PEOPLE and appends what ROW_JSON makes of
+ * each row to the person's array KEY. */
+static int fill_people(lookup *l, json_t *people, const char *sql, const char *key, int units)
+{
+    int pg = kf_store_backend(kf_tx_store(l->tx)) == KF_BACKEND_POSTGRES;
+    if (pg) sql = units ? units_of_people_pg : mobiles_of_people_pg;
     kf_stmt *st;
-    int rc = kf_tx_query(l->tx, &st,
-                         "SELECT u.id, u.code, o.role FROM occupancies o JOIN units u"
-                         " ON u.id = o.unit_id WHERE o.person_id = ? AND o.start_date <= ?"
-                         " AND (o.end_date IS NULL OR o.end_date >= ?) ORDER BY u.id LIMIT 20",
-                         "iss", person, today, today);
+    int rc = kf_tx_prepare(l->tx, sql, &st);
     if (rc != KF_OK) return rc;
-    json_t *list = json_array();
-    while ((rc = kf_stmt_step(st)) == KF_ROW)
-        json_array_append_new(list,
-                              json_pack("{s:I, s:s, s:s}", "id", (json_int_t)kf_stmt_i64(st, 0),
-                                        "code", kf_stmt_text(st, 1), "role", kf_stmt_text(st, 2)));
-    *out = list;
+    size_t n = json_array_size(people);
+    int next = 1;
+    if (pg) { /* "{12,15,40}" */
+        kf_buf ids;
+        kf_buf_init(&ids, 0);
+        kf_buf_puts(&ids, "{");
+        for (size_t i = 0; i < n; i++)
+            kf_buf_printf(
+                &ids, "%s%lld", i ? "," : "",
+                (long long)json_integer_value(json_object_get(json_array_get(people, i), "id")));
+        kf_buf_puts(&ids, "}");
+        kf_stmt_bind_text(st, next++, ids.data);
+        kf_buf_free(&ids);
+    } else {
+        for (size_t i = 0; i < MAX_FOUND; i++)
+            kf_stmt_bind_i64(
+                st, next++,
+                i < n ? json_integer_value(json_object_get(json_array_get(people, i), "id")) : 0);
+    }
+    if (units) {
+        char today[32];
+        kf_time_format(kf_now_ms(), today, sizeof(today));
+        today[10] = '\0';
+        kf_stmt_bind_text(st, next++, today);
+        kf_stmt_bind_text(st, next, today);
+    }
+    while ((rc = kf_stmt_step(st)) == KF_ROW) {
+        json_t *p = person_by_id(people, kf_stmt_i64(st, 0));
+        if (!p) continue;
+        json_t *item;
+        if (units) {
+            item = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)kf_stmt_i64(st, 1), "code",
+                             kf_stmt_text(st, 2), "role", kf_stmt_text(st, 3));
+        } else {
+            char masked[KF_MOBILE_LEN];
+            kf_mask_mobile(kf_stmt_text(st, 1), masked, sizeof(masked));
+            item = json_string(masked);
+        }
+        json_array_append_new(json_object_get(p, key), item);
+    }
     return rc == KF_DONE ? KF_OK : rc;
 }
 
@@ -92,28 +158,20 @@ static int add_people(lookup *l, kf_stmt *st)
 {
     int rc;
     json_t *found = json_array();
-    while ((rc = kf_stmt_step(st)) == KF_ROW)
-        json_array_append_new(found,
-                              json_pack("{s:I, s:I, s:s, s:s, s:s}", "id",
-                                        (json_int_t)kf_stmt_i64(st, 0), "project_id",
-                                        (json_int_t)kf_stmt_i64(st, 1), "name", kf_stmt_text(st, 2),
-                                        "kind", kf_stmt_text(st, 3), "grade", kf_stmt_text(st, 4)));
-    size_t i;
-    json_t *p;
-    json_array_foreach(found, i, p)
-    {
-        if (rc != KF_DONE) break;
-        json_t *units = NULL, *mobiles = NULL;
-        int64_t id = json_integer_value(json_object_get(p, "id"));
-        int r = person_units(l, id, &units);
-        if (r == KF_OK) r = kf_api_masked_mobiles(l->tx, id, &mobiles);
-        json_object_set_new(p, "units", units ? units : json_array());
-        json_object_set_new(p, "mobiles", mobiles ? mobiles : json_array());
-        if (r != KF_OK) rc = r;
-        json_array_append(l->people, p);
+    while ((rc = kf_stmt_step(st)) == KF_ROW && json_array_size(found) < MAX_FOUND)
+        json_array_append_new(found, json_pack("{s:I, s:I, s:s, s:s, s:s, s:[], s:[]}", "id",
+                                               (json_int_t)kf_stmt_i64(st, 0), "project_id",
+                                               (json_int_t)kf_stmt_i64(st, 1), "name",
+                                               kf_stmt_text(st, 2), "kind", kf_stmt_text(st, 3),
+                                               "grade", kf_stmt_text(st, 4), "units", "mobiles"));
+    if (rc == KF_ROW || rc == KF_DONE) rc = KF_OK;
+    if (rc == KF_OK && json_array_size(found)) {
+        rc = fill_people(l, found, units_of_people, "units", 1);
+        if (rc == KF_OK) rc = fill_people(l, found, mobiles_of_people, "mobiles", 0);
     }
+    if (rc == KF_OK) json_array_extend(l->people, found);
     json_decref(found);
-    return rc == KF_DONE ? KF_OK : rc;
+    return rc;
 }
 
 #define PERSON_COLS "p.id, p.project_id, p.name, p.kind, p.grade"
