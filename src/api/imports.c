@@ -402,5 +402,5 @@ static void import_post(kf_req *req)
 int kf_api_imports_register(kf_router *r)
 {
     return kf_router_add(r, "POST", "/api/v1/imports", "records.write", import_post,
-                         KF_ROUTE_RAW_BODY | KF_ROUTE_LARGE_BODY);
+                         KF_ROUTE_LARGE_BODY);
 }

@@ -10,8 +10,7 @@
 typedef void (*kf_handler)(kf_req *req);
 
 enum {
-    KF_ROUTE_RAW_BODY = 1,   /* the body is not JSON (the router leaves it alone) */
-    KF_ROUTE_LARGE_BODY = 2, /* bodies up to --max-import (files), not --max-body */
+    KF_ROUTE_LARGE_BODY = 1, /* bodies up to --max-import (files), not --max-body */
 };
 
 struct kf_route {

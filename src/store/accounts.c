@@ -7,7 +7,6 @@
 #define USER_COLS                                                                                  \
     "u.id, u.login, u.display_name, u.role, u.language, u.password_hash, u.active,"                \
     " u.created_at, u.updated_at, u.password_changed_at, u.version, u.person_id"
-#define USER_NCOLS 12
 
 static const char *dup(kf_arena *a, kf_stmt *st, int col)
 {
