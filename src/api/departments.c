@@ -104,11 +104,11 @@ static int64_t balance_of(kf_tx *tx, int64_t crew, int *rc)
 }
 
 /* The balance is derived, never stored: the ledger is the truth. */
-static int present_crew(kf_req *req, kf_tx *tx, json_t *row)
+static int present_crew(kf_req *req, kf_tx *tx, const json_t *stored, json_t *out)
 {
     int rc;
-    int64_t balance = balance_of(tx, json_integer_value(json_object_get(row, "id")), &rc);
-    if (rc == KF_OK) json_object_set_new(row, "deposit_balance_fen", json_integer(balance));
+    int64_t balance = balance_of(tx, json_integer_value(json_object_get(stored, "id")), &rc);
+    if (rc == KF_OK) json_object_set_new(out, "deposit_balance_fen", json_integer(balance));
     return rc;
 }
 

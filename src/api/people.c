@@ -185,22 +185,16 @@ int kf_api_masked_mobiles(kf_tx *tx, int64_t id, json_t **out)
     return KF_OK;
 }
 
-static int present_person(kf_req *req, kf_tx *tx, json_t *row)
+static int present_person(kf_req *req, kf_tx *tx, const json_t *stored, json_t *out)
 {
-    int64_t id = json_integer_value(json_object_get(row, "id"));
     json_t *mobiles;
-    int rc = kf_api_masked_mobiles(tx, id, &mobiles);
+    int rc = kf_api_masked_mobiles(tx, json_integer_value(json_object_get(stored, "id")), &mobiles);
     if (rc != KF_OK) return rc;
-    json_object_set_new(row, "mobiles", mobiles);
+    json_object_set_new(out, "mobiles", mobiles);
     /* the masked ID number was kept at write time: listing never decrypts */
-    kf_stmt *st;
-    rc = kf_tx_query(tx, &st, "SELECT id_masked FROM people WHERE id = ?", "i", id);
-    if (rc == KF_OK && (rc = kf_stmt_step(st)) == KF_ROW) {
-        const char *m = kf_stmt_text(st, 0);
-        json_object_set_new(row, "id_number", m ? json_string(m) : json_null());
-        rc = KF_OK;
-    }
-    return rc == KF_DONE ? KF_ENOTFOUND : rc;
+    json_t *masked = json_object_get(stored, "id_masked");
+    json_object_set_new(out, "id_number", masked ? json_incref(masked) : json_null());
+    return KF_OK;
 }
 
 static const kf_record_kind people = {

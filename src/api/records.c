@@ -21,7 +21,6 @@ struct kf_record_sql {
     char **refs; /* per column: SELECT project_id FROM ref WHERE id = ? (REF only) */
     const char **input_names;
 };
-typedef kf_record_sql kind_sql;
 
 #define FIRST_COL 2 /* after id, project_id */
 
@@ -30,9 +29,9 @@ static const char *col_sql(const kf_col *c)
     return c->column ? c->column : c->name;
 }
 
-static void kind_sql_free(void *p)
+static void record_sql_free(void *p)
 {
-    kind_sql *ks = p;
+    kf_record_sql *ks = p;
     free(ks->cols);
     free(ks->get);
     free(ks->list);
@@ -70,9 +69,9 @@ static char *build_list_sql(const kf_record_kind *k, const char *cols)
     return kf_buf_steal(&b);
 }
 
-static kind_sql *build_sql(const kf_record_kind *k)
+static kf_record_sql *build_sql(const kf_record_kind *k)
 {
-    kind_sql *ks = kf_calloc(1, sizeof(*ks));
+    kf_record_sql *ks = kf_calloc(1, sizeof(*ks));
     ks->k = k;
     kf_buf cols, ins_cols, ins_vals, upd;
     kf_buf_init(&cols, 0);
@@ -185,7 +184,7 @@ static json_t *row_present(const kf_record_kind *k, const json_t *row)
     return out;
 }
 
-static int load_row(kf_tx *tx, const kind_sql *ks, int64_t id, json_t **out)
+static int load_row(kf_tx *tx, const kf_record_sql *ks, int64_t id, json_t **out)
 {
     kf_stmt *st;
     int rc = kf_tx_query(tx, &st, ks->get, "i", id);
@@ -323,7 +322,7 @@ static int read_col(kf_input *in, const kf_col *c, json_t *row)
 /* ---- writes ---- */
 
 typedef struct {
-    const kind_sql *ks;
+    const kf_record_sql *ks;
     kf_input *in;
     kf_actor actor;
     const kf_req *req; /* scope only; the request thread waits meanwhile */
@@ -335,7 +334,7 @@ typedef struct {
 } write_job;
 
 /* REF columns must name a row of the same project. */
-static int check_refs(kf_tx *tx, const kind_sql *ks, kf_input *in, json_t *row)
+static int check_refs(kf_tx *tx, const kf_record_sql *ks, kf_input *in, json_t *row)
 {
     const kf_record_kind *k = ks->k;
     int64_t project = json_integer_value(json_object_get(row, "project_id"));
@@ -372,8 +371,8 @@ static int audit(kf_tx *tx, write_job *j)
 }
 
 /* Inserts ROW (*id set) or updates row *id at VERSION (KF_ESTALE when it moved on). */
-static int bind_and_run(kf_tx *tx, const kind_sql *ks, const json_t *row, int64_t now, int insert,
-                        int64_t *id, int64_t version)
+static int bind_and_run(kf_tx *tx, const kf_record_sql *ks, const json_t *row, int64_t now,
+                        int insert, int64_t *id, int64_t version)
 {
     const kf_record_kind *k = ks->k;
     kf_stmt *st;
@@ -401,7 +400,7 @@ static int bind_and_run(kf_tx *tx, const kind_sql *ks, const json_t *row, int64_
     return kf_stmt_changes(st) == 1 ? KF_OK : KF_ESTALE;
 }
 
-int kf_record_insert(kf_tx *tx, const kind_sql *ks, json_t *row, kf_input *in, int64_t now,
+int kf_record_insert(kf_tx *tx, const kf_record_sql *ks, json_t *row, kf_input *in, int64_t now,
                      int64_t *id)
 {
     const kf_record_kind *k = ks->k;
@@ -493,17 +492,17 @@ static int write_delete(kf_tx *tx, void *ctx)
 
 /* ---- handlers ---- */
 
-static const kind_sql *kind_of(const kf_req *req)
+static const kf_record_sql *kind_of(const kf_req *req)
 {
     return req->route->data;
 }
 
 /* The row as presented, with the kind's additions; NULL after answering. */
-static json_t *present(kf_req *req, kf_tx *tx, const kind_sql *ks, const json_t *row)
+static json_t *present(kf_req *req, kf_tx *tx, const kf_record_sql *ks, const json_t *row)
 {
     json_t *out = row_present(ks->k, row);
     if (ks->k->present) {
-        int rc = ks->k->present(req, tx, out);
+        int rc = ks->k->present(req, tx, row, out);
         if (rc != KF_OK) {
             json_decref(out);
             kf_reply_status(req, rc);
@@ -513,7 +512,7 @@ static json_t *present(kf_req *req, kf_tx *tx, const kind_sql *ks, const json_t 
     return out;
 }
 
-static void reply_row(kf_req *req, int status, const kind_sql *ks, const json_t *row)
+static void reply_row(kf_req *req, int status, const kf_record_sql *ks, const json_t *row)
 {
     kf_tx *tx = kf_req_read(req);
     if (!tx) return;
@@ -523,7 +522,7 @@ static void reply_row(kf_req *req, int status, const kind_sql *ks, const json_t 
 
 static void record_get(kf_req *req)
 {
-    const kind_sql *ks = kind_of(req);
+    const kf_record_sql *ks = kind_of(req);
     int64_t id;
     if (kf_req_param_id(req, "id", &id)) return;
     kf_tx *tx = kf_req_read(req);
@@ -545,7 +544,7 @@ static void record_get(kf_req *req)
 
 /* The list's query: project, the kind's filters, limit and cursor; values
  * are kept in FILTERS (JSON null for absent) in the order the SQL wants them. */
-static int read_list_query(kf_input *in, const kind_sql *ks, int64_t *project, json_t *filters,
+static int read_list_query(kf_input *in, const kf_record_sql *ks, int64_t *project, json_t *filters,
                            int64_t *after, int64_t *limit)
 {
     kf_query_i64(in, "project_id", 1, INT64_MAX, project);
@@ -596,7 +595,7 @@ static void bind_list(kf_req *req, kf_stmt *st, int64_t project, const json_t *f
 }
 
 /* Steps ST (the bound list query) and answers the page. */
-static void list_rows(kf_req *req, kf_tx *tx, const kind_sql *ks, kf_stmt *st, int64_t limit)
+static void list_rows(kf_req *req, kf_tx *tx, const kf_record_sql *ks, kf_stmt *st, int64_t limit)
 {
     json_t *rows = json_array(), *items = json_array();
     int rc;
@@ -624,7 +623,7 @@ static void list_rows(kf_req *req, kf_tx *tx, const kind_sql *ks, kf_stmt *st, i
 
 static void record_list(kf_req *req)
 {
-    const kind_sql *ks = kind_of(req);
+    const kf_record_sql *ks = kind_of(req);
     kf_input in;
     kf_query_begin(&in, req);
     int64_t after = 0, limit = 50, project = 0;
@@ -669,7 +668,7 @@ int kf_record_read_columns(kf_input *in, const kf_record_kind *k, json_t *row, i
 }
 
 /* Reads the project and the columns present in the body into a row; 0 on success. */
-static int read_input(kf_req *req, kf_input *in, const kind_sql *ks, json_t *row, int create)
+static int read_input(kf_req *req, kf_input *in, const kf_record_sql *ks, json_t *row, int create)
 {
     const kf_record_kind *k = ks->k;
     if (kf_input_begin(in, req, ks->input_names)) return -1;
@@ -731,7 +730,7 @@ static void run_write(kf_req *req, write_job *j, kf_write_fn fn, int status)
 
 static void record_create(kf_req *req)
 {
-    const kind_sql *ks = kind_of(req);
+    const kf_record_sql *ks = kind_of(req);
     kf_input in;
     json_t *row = json_object();
     write_job j = {.ks = ks, .in = &in, .input_row = row, .action = "create"};
@@ -742,7 +741,7 @@ static void record_create(kf_req *req)
 
 static void record_update(kf_req *req)
 {
-    const kind_sql *ks = kind_of(req);
+    const kf_record_sql *ks = kind_of(req);
     kf_input in;
     json_t *row = json_object();
     write_job j = {.ks = ks, .in = &in, .input_row = row, .action = "update"};
@@ -755,7 +754,7 @@ static void record_update(kf_req *req)
 
 static void record_delete(kf_req *req)
 {
-    const kind_sql *ks = kind_of(req);
+    const kf_record_sql *ks = kind_of(req);
     kf_input in;
     kf_query_begin(&in, req);
     write_job j = {.ks = ks, .in = &in, .action = "delete"};
@@ -769,13 +768,13 @@ kf_record_sql *kf_record_sql_new(const kf_record_kind *k)
 
 void kf_record_sql_free(kf_record_sql *ks)
 {
-    kind_sql_free(ks);
+    record_sql_free(ks);
 }
 
 int kf_records_register(kf_router *r, const kf_record_kind *k)
 {
-    kind_sql *ks = build_sql(k);
-    kf_router_own(r, ks, kind_sql_free);
+    kf_record_sql *ks = build_sql(k);
+    kf_router_own(r, ks, record_sql_free);
     char *base = kf_arena_printf(kf_router_arena(r), "/api/v1/%s", k->path);
     char *item = kf_arena_printf(kf_router_arena(r), "/api/v1/%s/{id}", k->path);
     int rc = kf_router_add_data(r, "GET", base, k->perm_read, record_list, 0, ks);

@@ -77,8 +77,10 @@ struct kf_record_kind {
      * input can break — imports rely on a row failing only before it writes */
     kf_record_hook after_write;
     kf_record_hook before_delete; /* removes what the row owns (e.g. its mobiles) */
-    /* present: adds what the columns do not hold (e.g. masked mobiles); may be NULL */
-    int (*present)(kf_req *req, kf_tx *tx, json_t *row);
+    /* present: adds to OUT (the row as shown) what the shown columns do not
+     * hold, e.g. masked mobiles; STORED is the row as read, hidden columns
+     * included. May be NULL. */
+    int (*present)(kf_req *req, kf_tx *tx, const json_t *stored, json_t *out);
 };
 
 /* For bulk paths (imports) that write rows the way the API does. */

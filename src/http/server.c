@@ -41,6 +41,7 @@ typedef struct {
     int64_t start_us;
     int too_big;
     size_t discarded; /* bytes of an oversized body read and dropped */
+    int path_known;   /* no route matched, but the path exists under another method */
     int answered;
     char ip[INET6_ADDRSTRLEN];
 } pending;
@@ -186,10 +187,8 @@ static void dispatch(pending *p)
     kf_req *req = &p->req;
     req->body = p->body.data;
     req->body_len = p->body.len;
-    int path_known = 0;
-    req->route = kf_router_match(req->app->router, req->method, req->path, req, &path_known);
-    if (!req->route) {
-        if (path_known) {
+    if (!req->route) { /* matched on the first callback */
+        if (p->path_known) {
             kf_reply_header(req, "Allow",
                             kf_router_allowed(req->app->router, req->path, &req->arena));
             kf_reply_error(req, 405, "method_not_allowed", NULL);
@@ -222,9 +221,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = p;
         atomic_fetch_add(&s->inflight, 1);
         kf_metrics_inflight(s->app->metrics, 1);
-        /* files (imports) may be larger than ordinary bodies */
-        int known;
-        const kf_route *rt = kf_router_match(s->app->router, method, url, NULL, &known);
+        /* matched once, here: the route also says how large a body may be
+         * (files for imports are larger than ordinary bodies) */
+        const kf_route *rt =
+            kf_router_match(s->app->router, p->req.method, p->req.path, &p->req, &p->path_known);
+        p->req.route = rt;
         if (rt && (rt->flags & KF_ROUTE_LARGE_BODY)) p->body.max = (size_t)s->app->cfg->max_import;
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
