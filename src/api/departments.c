@@ -17,15 +17,23 @@
 static const char *const department_kinds[] = {"engineering", "design",   "cost",  "sales",
                                                "property",    "external", "other", NULL};
 
+/* How tickets reach a person: by hand, or automatically among the members
+ * on duty (see src/desk/routing.c). */
+static const char *const dispatch_modes[] = {"manual", "round_robin", "least_loaded", NULL};
+
 /* clang-format off */
 static const kf_col department_cols[] = {
     {.name = "code", .type = KF_COL_TEXT, .flags = KF_COL_REQUIRED | KF_COL_FILTER, .min = 1, .max = 32},
     {.name = "name", .type = KF_COL_TEXT, .flags = KF_COL_REQUIRED, .min = 1, .max = 64},
     {.name = "kind", .type = KF_COL_ENUM, .flags = KF_COL_FILTER, .values = department_kinds, .def = "other"},
+    {.name = "dispatch_mode", .type = KF_COL_ENUM, .values = dispatch_modes, .def = "manual"},
+    {.name = "max_open_per_person", .type = KF_COL_INT, .min = 0, .max = 100000, .def = "0"},
 };
 /* clang-format on */
 
-static const kf_dependent department_deps[] = {{"department_members", "department_id", "members"}};
+static const kf_dependent department_deps[] = {{"department_members", "department_id", "members"},
+                                               {"tickets", "department_id", "tickets"},
+                                               {"routing_rules", "department_id", "routing_rules"}};
 
 static const kf_record_kind departments = {
     .path = "departments",

@@ -31,9 +31,15 @@ static const kf_col project_cols[] = {
 };
 
 static const kf_dependent project_deps[] = {
-    {"buildings", "project_id", "buildings"},   {"departments", "project_id", "departments"},
-    {"crews", "project_id", "crews"},           {"people", "project_id", "people"},
+    {"buildings", "project_id", "buildings"},
+    {"departments", "project_id", "departments"},
+    {"crews", "project_id", "crews"},
+    {"people", "project_id", "people"},
     {"user_projects", "project_id", "members"},
+    {"tickets", "project_id", "tickets"},
+    {"routing_rules", "project_id", "routing_rules"},
+    {"sla_policies", "project_id", "sla_policies"},
+    {"work_calendars", "project_id", "calendar"},
 };
 
 /* A timezone must be one the system knows (zoneinfo), e.g. Asia/Shanghai. */
@@ -73,7 +79,8 @@ static const kf_col building_cols[] = {
     INT("floors", 0, 1, 200),
 };
 
-static const kf_dependent building_deps[] = {{"units", "building_id", "units"}};
+static const kf_dependent building_deps[] = {{"units", "building_id", "units"},
+                                             {"routing_rules", "building_id", "routing_rules"}};
 
 static const kf_record_kind buildings = {
     .path = "buildings",
@@ -107,10 +114,9 @@ static const kf_col unit_cols[] = {
 };
 
 static const kf_dependent unit_deps[] = {
-    {"occupancies", "unit_id", "occupancies"},
-    {"move_ins", "unit_id", "move_ins"},
-    {"renovations", "unit_id", "renovations"},
-    {"card_events", "unit_id", "card_events"},
+    {"occupancies", "unit_id", "occupancies"}, {"move_ins", "unit_id", "move_ins"},
+    {"renovations", "unit_id", "renovations"}, {"card_events", "unit_id", "card_events"},
+    {"tickets", "unit_id", "tickets"},
 };
 
 /* Without a code, the readable one is made: building-entrance-number ("3-2-1502"). */

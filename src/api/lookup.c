@@ -259,6 +259,74 @@ static int find_units(lookup *l, int64_t project)
     return rc == KF_OK ? add_units(l, st) : rc;
 }
 
+/* Each unit found gets its open tickets count (the front desk sees at once
+ * whether the caller is chasing an open request): one count per unit over the
+ * (unit_id, is_open) index; on PostgreSQL one query for all. */
+static int set_open_count(json_t *units, int64_t unit, int64_t n)
+{
+    size_t i;
+    json_t *u;
+    json_array_foreach(units, i, u) if (json_integer_value(json_object_get(u, "id")) == unit)
+        json_object_set_new(u, "open_tickets", json_integer(n));
+    return KF_OK;
+}
+
+static void each_unit_list(lookup *l, json_t **lists, size_t *n, size_t max)
+{
+    *n = 0;
+    lists[(*n)++] = l->units;
+    size_t i;
+    json_t *p;
+    json_array_foreach(l->people, i, p) if (*n < max) lists[(*n)++] = json_object_get(p, "units");
+}
+
+static int add_open_counts(lookup *l)
+{
+    json_t *lists[MAX_FOUND * 2 + 1];
+    size_t nlists;
+    each_unit_list(l, lists, &nlists, sizeof(lists) / sizeof(lists[0]));
+    kf_buf ids;
+    kf_buf_init(&ids, 0);
+    kf_buf_puts(&ids, "{");
+    int any = 0, rc = KF_OK;
+    int pg = kf_store_backend(kf_tx_store(l->tx)) == KF_BACKEND_POSTGRES;
+    for (size_t k = 0; k < nlists && rc == KF_OK; k++) {
+        size_t i;
+        json_t *u;
+        json_array_foreach(lists[k], i, u)
+        {
+            json_object_set_new(u, "open_tickets", json_integer(0));
+            int64_t id = json_integer_value(json_object_get(u, "id"));
+            if (pg) {
+                kf_buf_printf(&ids, "%s%lld", any ? "," : "", (long long)id);
+                any = 1;
+                continue;
+            }
+            int64_t n = 0;
+            rc = kf_tx_i64(l->tx, &n,
+                           "SELECT COUNT(*) FROM tickets WHERE unit_id = ? AND is_open = 1", "i",
+                           id);
+            if (rc == KF_OK) json_object_set_new(u, "open_tickets", json_integer(n));
+        }
+    }
+    kf_buf_puts(&ids, "}");
+    if (pg && any && rc == KF_OK) {
+        kf_stmt *st;
+        rc = kf_tx_query(l->tx, &st,
+                         "SELECT unit_id, COUNT(*) FROM tickets WHERE unit_id ="
+                         " ANY(CAST(? AS BIGINT[])) AND is_open = 1 GROUP BY unit_id",
+                         "s", ids.data);
+        while (rc == KF_OK && (rc = kf_stmt_step(st)) == KF_ROW) {
+            for (size_t k = 0; k < nlists; k++)
+                set_open_count(lists[k], kf_stmt_i64(st, 0), kf_stmt_i64(st, 1));
+            rc = KF_OK;
+        }
+        if (rc == KF_DONE) rc = KF_OK;
+    }
+    kf_buf_free(&ids);
+    return rc;
+}
+
 /* The projects to search: the one asked for, else every one the caller sees. */
 static int projects_to_search(kf_req *req, kf_tx *tx, int64_t asked, int64_t **ids, size_t *n)
 {
@@ -309,6 +377,7 @@ static void lookup_get(kf_req *req)
         l.limit = limit - (int64_t)json_array_size(l.units);
         if (rc == KF_OK && l.limit > 0) rc = find_units(&l, ids[i]);
     }
+    if (rc == KF_OK) rc = add_open_counts(&l);
     if (rc != KF_OK) {
         json_decref(l.people);
         json_decref(l.units);

@@ -35,10 +35,9 @@ static const kf_col person_cols[] = {
 /* clang-format on */
 
 static const kf_dependent person_deps[] = {
-    {"occupancies", "person_id", "occupancies"},
-    {"move_ins", "person_id", "move_ins"},
-    {"renovations", "person_id", "renovations"},
-    {"card_events", "person_id", "card_events"},
+    {"occupancies", "person_id", "occupancies"}, {"move_ins", "person_id", "move_ins"},
+    {"renovations", "person_id", "renovations"}, {"card_events", "person_id", "card_events"},
+    {"tickets", "person_id", "tickets"},
 };
 
 /* Mobiles given in the body, normalized, into ROW["_mobiles"] (not a column). */

@@ -11,6 +11,8 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "http/throttle.h"
+#include "desk/alarms.h"
+#include "desk/calendar.h"
 #include "store/demo.h"
 #include "store/store.h"
 
@@ -107,9 +109,26 @@ int kf_cli_serve(int argc, char **argv, char **envp)
         fprintf(stderr, "kefu: %s\n", err);
         return 1;
     }
+#ifndef KEFU_TEST_HOOKS
+    if (cfg.test_clock) {
+        fprintf(stderr, "kefu: --test-clock is only for test builds; this build refuses it\n");
+        kf_pii_keys_wipe(&pii);
+        return 1;
+    }
+#endif
     kf_app app = {.log = &log, .cfg = &cfg, .dummy_hash = dummy_hash, .pii = &pii};
+    app.test_clock = (int)cfg.test_clock;
+    app.tz = kf_tz_cache_new(NULL);
+    app.calendars = app.tz ? kf_calendar_cache_new(app.tz) : NULL;
+    if (!app.calendars) {
+        kf_tz_cache_free(app.tz);
+        kf_pii_keys_wipe(&pii);
+        return 1;
+    }
     app.store = open_store(&cfg, &log);
     if (!app.store) {
+        kf_calendar_cache_free(app.calendars);
+        kf_tz_cache_free(app.tz);
         kf_pii_keys_wipe(&pii);
         return 1;
     }
@@ -129,7 +148,14 @@ int kf_cli_serve(int argc, char **argv, char **envp)
     sem_t hash_slots;
     sem_init(&hash_slots, 0, 2);
     app.hash_slots = &hash_slots;
-    rc = run(&app, &stop);
+    app.alarms = kf_alarms_start(&app);
+    if (!app.alarms) {
+        fprintf(stderr, "kefu: cannot start the deadline alarm thread\n");
+        rc = 1;
+    } else {
+        rc = run(&app, &stop);
+        kf_alarms_stop(app.alarms);
+    }
     sem_destroy(&hash_slots);
     kf_throttle_free(app.throttle);
     kf_metrics_free(app.metrics);
@@ -137,6 +163,8 @@ out_router:
     kf_router_free(app.router);
 out_store:
     kf_store_close(app.store);
+    kf_calendar_cache_free(app.calendars);
+    kf_tz_cache_free(app.tz);
     kf_pii_keys_wipe(&pii);
     kf_log_msg(&log, KF_LOG_INFO, "stopped", NULL);
     return rc;

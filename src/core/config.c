@@ -57,6 +57,8 @@ static const option options[] = {
     NUM("demo", demo, 0, 1,
         "1 to create a demo project and one account per role in an empty database (default 0)"),
     TEXT("log-level", log_level, "debug, info, warn or error (default info)"),
+    NUM("test-clock", test_clock, 0, 1,
+        "1 to let tests move the service desk's clock (test builds only; others refuse it)"),
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 

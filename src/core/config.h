@@ -28,6 +28,7 @@ typedef struct {
     long cookie_secure;              /* 1: Secure cookie (behind HTTPS) */
     long demo;                       /* 1: create the demo project and accounts if empty */
     char log_level[16];
+    long test_clock; /* 1: POST /api/v1/test/clock works (test builds only) */
 } kf_config;
 
 void kf_config_defaults(kf_config *cfg);

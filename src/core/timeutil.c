@@ -28,7 +28,7 @@ void kf_time_format(int64_t ms, char *out, size_t outlen)
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }
 
-static int digits(const char *s, int n, int *out)
+int kf_digits(const char *s, int n, int *out)
 {
     int v = 0;
     for (int i = 0; i < n; i++) {
@@ -45,8 +45,8 @@ int kf_time_parse(const char *s, int64_t *ms)
     if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') ||
         s[13] != ':' || s[16] != ':')
         return -1;
-    if (digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) ||
-        digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) || digits(s + 17, 2, &sec))
+    if (kf_digits(s, 4, &y) || kf_digits(s + 5, 2, &mo) || kf_digits(s + 8, 2, &d) ||
+        kf_digits(s + 11, 2, &h) || kf_digits(s + 14, 2, &mi) || kf_digits(s + 17, 2, &sec))
         return -1;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return -1;
     const char *p = s + 19;
@@ -63,7 +63,7 @@ int kf_time_parse(const char *s, int64_t *ms)
         p++;
     } else if (*p == '+' || *p == '-') {
         int oh, om;
-        if (strlen(p) != 6 || p[3] != ':' || digits(p + 1, 2, &oh) || digits(p + 4, 2, &om))
+        if (strlen(p) != 6 || p[3] != ':' || kf_digits(p + 1, 2, &oh) || kf_digits(p + 4, 2, &om))
             return -1;
         offset_min = (oh * 60 + om) * (*p == '-' ? -1 : 1);
         p += 6;

@@ -11,5 +11,7 @@ int64_t kf_monotonic_us(void); /* for durations */
 void kf_time_format(int64_t ms, char *out, size_t outlen);
 /* kf_time_parse: RFC 3339 ("…Z" or "…+08:00", fraction optional) to ms; 0 or -1. */
 int kf_time_parse(const char *s, int64_t *ms);
+/* kf_digits: the N decimal digits at S as a number in *OUT; -1 if one is not a digit. */
+int kf_digits(const char *s, int n, int *out);
 
 #endif

@@ -35,6 +35,16 @@ static const kf_permission permissions[] = {
      R(KF_ROLE_ADMIN) | R(KF_ROLE_MANAGER) | R(KF_ROLE_SUPERVISOR) | R(KF_ROLE_AGENT)},
     {"pii.reveal", "查看完整手机号与证件号", "Reveal full phone and ID numbers",
      R(KF_ROLE_ADMIN) | R(KF_ROLE_MANAGER)},
+    {"tickets.read", "查看工单", "See tickets", STAFF},
+    {"tickets.write", "受理与处理工单", "Take in and work on tickets",
+     R(KF_ROLE_ADMIN) | R(KF_ROLE_MANAGER) | R(KF_ROLE_SUPERVISOR) | R(KF_ROLE_AGENT) |
+         R(KF_ROLE_TECHNICIAN)},
+    {"tickets.dispatch", "派单与转派", "Dispatch and transfer tickets",
+     R(KF_ROLE_ADMIN) | R(KF_ROLE_MANAGER) | R(KF_ROLE_SUPERVISOR) | R(KF_ROLE_AGENT)},
+    {"desk.configure", "配置工单分类、派单规则、时限与工作日历",
+     "Configure categories, routing rules, deadlines and calendars", R(KF_ROLE_ADMIN)},
+    {"test.clock", "移动测试时钟（仅测试构建）", "Move the test clock (test builds only)",
+     R(KF_ROLE_ADMIN)},
 };
 
 int kf_role_parse(const char *name)

@@ -347,7 +347,9 @@ int kf_server_start(kf_app *app, kf_server **out, char *err, size_t errlen)
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)app->cfg->max_conns_per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg->timeout, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+        /* SO_REUSEADDR only (a quick restart), never SO_REUSEPORT: a second
+         * server on the same port must fail, not share it silently */
+        MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errlen, "cannot listen on %s: %s", app->cfg->listen,
                  errno ? strerror(errno) : "address in use or not available");

@@ -12,7 +12,7 @@ from harness import Client, Server, free_port, run_kefu, tmpdir
 EXPECTED_OPTIONS = ["listen", "db", "key-file", "config", "max-body", "max-import", "max-conns", "max-conns-per-ip",
                     "timeout", "threads", "db-pool", "statement-timeout", "session-ttl",
                     "login-max-failures-account", "login-max-failures-ip", "login-window",
-                    "cookie-secure", "demo", "log-level"]
+                    "cookie-secure", "demo", "log-level", "test-clock"]
 
 
 def env_name(flag):
@@ -108,7 +108,7 @@ class Help(unittest.TestCase):
         """Each documented option parses, as a flag and as an environment variable."""
         rc, out, err = run_kefu(["serve", "--help"])
         values = {"listen": "127.0.0.1:1", "db": "sqlite:/tmp/x.db", "log-level": "warn",
-                  "cookie-secure": "1", "demo": "0", "max-body": "4096", "max-import": "4096",
+                  "cookie-secure": "1", "demo": "0", "test-clock": "0", "max-body": "4096", "max-import": "4096",
                   "statement-timeout": "2000", "session-ttl": "60"}
         flags = [f for f in re.findall(r"(?m)^\s*--([a-z][a-z0-9-]*)\s+KEFU_", out)
                  if f != "config"]

@@ -89,7 +89,8 @@ class Lookup(RecordsMixin, ServerTestCase):
                                             "mobiles")},
                          {"id": P["zhang"], "project_id": 1, "name": "张晓明", "kind": "person",
                           "grade": "B", "mobiles": ["138****8000"]})
-        self.assertIn({"id": self.units["3-2-1502"], "code": "3-2-1502", "role": "owner"},
+        self.assertIn({"id": self.units["3-2-1502"], "code": "3-2-1502", "role": "owner",
+                       "open_tickets": 0},
                       p["units"])
         self.assertEqual(self.people_of("+447911123456"), [P["wang"]])
         self.assertEqual(self.look("+44 7911 123456")["people"][0]["mobiles"], ["+44******3456"])
@@ -180,7 +181,8 @@ class Lookup(RecordsMixin, ServerTestCase):
         self.assertEqual(j["people"], [])
         self.assertEqual(j["units"], [{"id": u["3-2-1502"], "project_id": 1,
                                        "building_id": j["units"][0]["building_id"],
-                                       "code": "3-2-1502", "status": "unsold"}])
+                                       "code": "3-2-1502", "status": "unsold",
+                                       "open_tickets": 0}])
         # a prefix: the codes it begins, in code order, never a code that merely
         # contains it (13-2-…)
         self.assertEqual(self.units_of("3-2-"), ["3-2-150", "3-2-1501", "3-2-1502"])
@@ -202,11 +204,11 @@ class Lookup(RecordsMixin, ServerTestCase):
         # as family in 2099: only the first is a current unit (neither a past nor a future
         # occupancy is listed).
         p = self.look("13800138000")["people"][0]
-        self.assertEqual(p["units"], [{"id": self.units["3-2-1502"], "code": "3-2-1502",
+        self.assertEqual(p["units"], [{"id": self.units["3-2-1502"], "code": "3-2-1502", "open_tickets": 0,
                                        "role": "owner"}],
                          "GET /api/v1/lookup?q=13800138000: only current units")
         p = self.look("13912348000")["people"][0]
-        self.assertEqual(p["units"], [{"id": self.units["3-2-1501"], "code": "3-2-1501",
+        self.assertEqual(p["units"], [{"id": self.units["3-2-1501"], "code": "3-2-1501", "open_tickets": 0,
                                        "role": "tenant"}])
 
     def test_index_follows_changes(self):

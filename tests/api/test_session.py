@@ -134,7 +134,8 @@ class Login(ServerTestCase):
         self.assertEqual(u["language"], "zh-CN")
         self.assertRegex(u["created_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
         self.assertEqual(sorted(j["permissions"]), ["pii.reveal", "projects.read", "records.read",
-                                                    "records.write", "users.read"])
+                                                    "records.write", "tickets.dispatch",
+                                                    "tickets.read", "tickets.write", "users.read"])
         self.assertEqual([p["id"] for p in j["projects"]], [1])
         self.assertEqual(j["projects"][0]["code"], "demo")
         self.assertEqual(j["csrf_token"], c.csrf)
@@ -144,7 +145,8 @@ class Login(ServerTestCase):
         self.assertEqual(sorted(j["permissions"]),
                          sorted(["projects.read", "projects.manage", "records.read",
                                  "records.write", "users.read", "users.manage", "audit.read",
-                                 "system.metrics", "pii.reveal"]))
+                                 "system.metrics", "pii.reveal", "tickets.read", "tickets.write",
+                                 "tickets.dispatch", "desk.configure", "test.clock"]))
 
     def test_login_audited(self):
         head = self.audit_head()

@@ -1,0 +1,655 @@
+/* Tickets (工单): intake with validity, routing and dispatch; reading a
+ * ticket with its clocks; changing what it is about; the queues and their
+ * maintained counts. Transitions live in ticket_actions.c. */
+#include "api/api.h"
+#include "api/api_int.h"
+#include "api/tickets_int.h"
+
+#include "core/err.h"
+#include "core/secret.h"
+#include "desk/alarms.h"
+#include "desk/routing.h"
+#include "domain/pii.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int in_list(const char *const *list, const char *v)
+{
+    for (size_t i = 0; v && list[i]; i++)
+        if (strcmp(list[i], v) == 0) return 1;
+    return 0;
+}
+
+/* An enum field: NULL when absent or not one of LIST (the reason is recorded). */
+static const char *input_enum(kf_input *in, const char *field, int required,
+                              const char *const *list)
+{
+    const char *v = kf_input_str(in, field, required, 1, 32);
+    if (v && !in_list(list, v)) {
+        kf_input_fail(in, field, "not_in_list");
+        return NULL;
+    }
+    return v;
+}
+
+int kf_ticket_check_ref(kf_tx *tx, const char *table, int64_t id, int64_t project, int *ok)
+{
+    const char *sql = strcmp(table, "people") == 0 ? "SELECT project_id FROM people WHERE id = ?"
+                      : strcmp(table, "units") == 0
+                          ? "SELECT project_id FROM units WHERE id = ?"
+                          : "SELECT project_id FROM departments WHERE id = ?";
+    int64_t owner = 0;
+    int rc = kf_tx_i64(tx, &owner, sql, "i", id);
+    *ok = rc == KF_OK && owner == project;
+    return rc == KF_ENOTFOUND ? KF_OK : rc;
+}
+
+void kf_ticket_today(const kf_desk_calendar *cal, int64_t now, char *out)
+{
+    int64_t s = now / 1000;
+    s += kf_tz_offset(cal->cal.tz, s);
+    int64_t days = s >= 0 ? s / 86400 : (s - 86399) / 86400;
+    kf_date_format(days, out, 11);
+}
+
+/* ---- writing ---- */
+
+/* J->result: the ticket J->shown as it stands after the write; 1 when the
+ * request was already answered (the database could not be read). */
+static int show(kf_req *req, kf_ticket_job *j, int *answered)
+{
+    kf_tx *tx = kf_req_read(req);
+    if (!tx) {
+        *answered = 1;
+        return KF_EBUSY;
+    }
+    kf_ticket t;
+    int rc = kf_ticket_read(tx, j->shown, &t);
+    kf_desk_calendar *cal = NULL;
+    if (rc == KF_OK)
+        rc = kf_calendar_cache_get(req->app->calendars, tx, kf_ticket_i(&t, "project_id"),
+                                   kf_now_ms(), &cal);
+    if (rc == KF_OK) j->result = kf_ticket_present(req, tx, &t, cal, kf_app_now(req->app));
+    kf_desk_calendar_free(cal);
+    kf_ticket_release(&t);
+    return rc;
+}
+
+void kf_ticket_job_run(kf_req *req, kf_ticket_job *j, kf_write_fn fn, int status)
+{
+    j->req = req;
+    j->now = kf_app_now(req->app);
+    j->actor = req->auth ? req->auth->user.id : 0;
+    int rc = kf_req_write(req, fn, j);
+    /* the answer is built after the commit, outside the (single) writer */
+    int answered = 0;
+    if (rc == KF_OK && j->shown) rc = show(req, j, &answered);
+    if (answered) {
+        /* kf_req_read answered 503 */
+    } else if (rc == KF_OK && j->result) {
+        kf_alarms_kick(req->app->alarms, j->alarm);
+        if (j->replayed) kf_reply_header(req, "Idempotent-Replayed", "true");
+        if (status == 201 && !j->replayed)
+            kf_reply_header(
+                req, "Location",
+                kf_arena_printf(&req->arena, "/api/v1/tickets/%lld",
+                                (long long)json_integer_value(json_object_get(j->result, "id"))));
+        kf_reply_json(req, j->replayed ? 200 : status, j->result);
+        j->result = NULL;
+    } else if (j->err_code) {
+        kf_reply_error_with(req, j->err_status, j->err_code, NULL, j->err_key, j->err_extra);
+        j->err_extra = NULL;
+    } else if (rc == KF_EINVAL && j->in && j->in->fields) {
+        kf_input_end(j->in);
+    } else {
+        kf_reply_status(req, rc == KF_OK ? KF_EIO : rc);
+    }
+    json_decref(j->result);
+    json_decref(j->err_extra);
+}
+
+/* What intake reads from the body, checked before the write. */
+typedef struct {
+    kf_ticket_job job;
+    int64_t project, category, person, unit, department, assignee;
+    const char *type, *channel, *severity, *subject, *description, *caller_name;
+    const char *invalid_reason, *answer, *idem_key;
+    char phone[40];
+    int valid;
+    char request_hash[KF_TOKEN_HASH_LEN];
+} intake;
+
+static int check_intake_refs(kf_tx *tx, intake *it)
+{
+    kf_input *in = it->job.in;
+    int ok = 1, rc = KF_OK;
+    if (it->category) {
+        int64_t active = 0;
+        rc = kf_tx_i64(tx, &active, "SELECT active FROM ticket_categories WHERE id = ?", "i",
+                       it->category);
+        if (rc == KF_ENOTFOUND || (rc == KF_OK && !active))
+            kf_input_fail(in, "category_id", "unknown_category");
+        if (rc != KF_OK && rc != KF_ENOTFOUND) return rc;
+    }
+    const struct {
+        const char *table, *field;
+        int64_t id;
+    } refs[] = {{"people", "person_id", it->person},
+                {"units", "unit_id", it->unit},
+                {"departments", "department_id", it->department}};
+    for (size_t i = 0; i < 3; i++) {
+        if (!refs[i].id) continue;
+        if ((rc = kf_ticket_check_ref(tx, refs[i].table, refs[i].id, it->project, &ok)) != KF_OK)
+            return rc;
+        if (!ok) kf_input_fail(in, refs[i].field, "unknown_reference");
+    }
+    return in->fields ? KF_EINVAL : KF_OK;
+}
+
+/* The same key again: the same request is answered with its ticket, another
+ * request is refused. The key is claimed before the ticket is made, so two
+ * requests racing with one key make one ticket: on PostgreSQL the second
+ * insert waits for the first transaction and then finds its row. *EXISTING
+ * is the ticket made before (0: this request claimed the key). */
+static int idempotency_claim(kf_tx *tx, intake *it, int64_t *existing)
+{
+    *existing = 0;
+    if (!it->idem_key) return KF_OK;
+    int64_t claimed = 0;
+    int rc = kf_tx_exec(tx, &claimed,
+                        "INSERT INTO idempotency_keys (user_id, key, request_hash, ticket_id,"
+                        " created_at) VALUES (?, ?, ?, 0, ?) ON CONFLICT (user_id, key) DO NOTHING",
+                        "issi", it->job.actor, it->idem_key, it->request_hash, it->job.now);
+    if (rc != KF_OK || claimed) return rc;
+    kf_stmt *st;
+    rc = kf_tx_query(tx, &st,
+                     "SELECT request_hash, ticket_id FROM idempotency_keys WHERE user_id = ?"
+                     " AND key = ?",
+                     "is", it->job.actor, it->idem_key);
+    if (rc != KF_OK) return rc;
+    rc = kf_stmt_step(st);
+    if (rc != KF_ROW) return rc == KF_DONE ? KF_EDB : rc;
+    if (strcmp(kf_stmt_text(st, 0), it->request_hash) != 0 || kf_stmt_i64(st, 1) == 0) {
+        it->job.err_status = 422;
+        it->job.err_code = "idempotency_key_reused";
+        return KF_ECONFLICT;
+    }
+    *existing = kf_stmt_i64(st, 1);
+    return KF_OK;
+}
+
+static void fill_intake(kf_ticket *t, const intake *it)
+{
+    kf_ticket_set_s(t, "type", it->type);
+    kf_ticket_set_s(t, "channel", it->channel);
+    kf_ticket_set_s(t, "severity", it->severity);
+    kf_ticket_set_i(t, "category_id", it->category);
+    kf_ticket_set_i(t, "person_id", it->person);
+    kf_ticket_set_i(t, "unit_id", it->unit);
+    kf_ticket_set_s(t, "caller_name", it->caller_name ? it->caller_name : "");
+    kf_ticket_set_s(t, "caller_phone", it->phone[0] ? it->phone : NULL);
+    kf_ticket_set_s(t, "subject", it->subject);
+    kf_ticket_set_s(t, "description", it->description ? it->description : "");
+    kf_ticket_set_i(t, "created_by", it->job.actor);
+}
+
+static int is_major_complaint(const kf_ticket *t)
+{
+    return strcmp(kf_ticket_s(t, "type"), "complaint") == 0 &&
+           strcmp(kf_ticket_s(t, "severity"), "major") == 0;
+}
+
+/* A valid request gets its clocks, its department and, when the department
+ * dispatches automatically or a person was named, its assignee. */
+static int intake_valid(kf_tx *tx, intake *it, kf_ticket *t, const kf_desk_calendar *cal)
+{
+    kf_sla_target targets[KF_MS_COUNT];
+    int n = 0, rc = kf_ticket_policy(tx, t, targets, &n);
+    if (rc != KF_OK) return rc;
+    for (int i = 0; i < n; i++) {
+        kf_milestone m = targets[i].milestone;
+        kf_clock_init(&t->clocks[m], &targets[i]);
+        t->has_clock[m] = 1;
+        if (kf_milestone_start(m) == KF_START_CREATED &&
+            (rc = kf_clock_start(&t->clocks[m], &cal->cal, it->job.now)) != KF_OK)
+            return rc;
+    }
+    if (it->department) {
+        kf_ticket_set_i(t, "department_id", it->department);
+    } else {
+        char today[11];
+        kf_ticket_today(cal, it->job.now, today);
+        if ((rc = kf_desk_route(tx, t, today)) != KF_OK) return rc;
+    }
+    if (is_major_complaint(t)) kf_ticket_set_i(t, "escalation_level", 2);
+    return KF_OK;
+}
+
+static int intake_write(kf_tx *tx, void *ctx)
+{
+    intake *it = ctx;
+    kf_ticket_job *j = &it->job;
+    int64_t existing = 0;
+    int rc = idempotency_claim(tx, it, &existing);
+    if (rc != KF_OK) return rc;
+    kf_desk_calendar *cal = NULL;
+    kf_ticket t = {0};
+    if (existing) {
+        j->replayed = 1;
+        j->shown = existing;
+        goto out;
+    }
+    if ((rc = check_intake_refs(tx, it)) != KF_OK) return rc;
+    if ((rc = kf_calendar_cache_get(j->req->app->calendars, tx, it->project, j->now, &cal)) !=
+        KF_OK)
+        return rc;
+    if ((rc = kf_ticket_new(&t, it->project, j->now)) != KF_OK) goto out;
+    fill_intake(&t, it);
+    const char *end_state = NULL;
+    if (!it->valid) {
+        end_state = "closed_invalid";
+        kf_ticket_set_s(&t, "invalid_reason", it->invalid_reason);
+    } else if (it->answer) {
+        end_state = "closed"; /* an inquiry answered on the spot */
+        kf_ticket_set_s(&t, "answer", it->answer);
+        kf_ticket_set_s(&t, "resolution", it->answer);
+        kf_ticket_set_i(&t, "resolved_at", j->now);
+    } else if ((rc = intake_valid(tx, it, &t, cal)) != KF_OK) {
+        goto out;
+    }
+    kf_dispatch d = {0};
+    if (!end_state && kf_ticket_i(&t, "department_id") &&
+        (rc = kf_ticket_dispatch_prepare(tx, j, &t, cal, 0, it->assignee, &d)) != KF_OK)
+        goto out;
+    if (end_state) {
+        kf_ticket_set_s(&t, "status", end_state);
+        kf_ticket_set_i(&t, "is_open", 0);
+        kf_ticket_set_i(&t, "closed_at", j->now);
+    }
+    if ((rc = kf_ticket_insert(tx, &t)) != KF_OK) goto out;
+    int64_t id = kf_ticket_i(&t, "id");
+    json_t *data = json_pack(
+        "{s:o, s:o}", "routing_rule_id",
+        kf_ticket_i(&t, "routing_rule_id") ? json_integer(kf_ticket_i(&t, "routing_rule_id"))
+                                           : json_null(),
+        "department_id",
+        kf_ticket_i(&t, "department_id") ? json_integer(kf_ticket_i(&t, "department_id"))
+                                         : json_null());
+    rc = kf_ticket_event(tx, id, j->actor, "created", NULL, "new", "", data, j->now);
+    json_decref(data);
+    if (rc == KF_OK && end_state)
+        rc = kf_ticket_event(tx, id, j->actor, end_state, "new", end_state,
+                             it->valid ? it->answer : it->invalid_reason, NULL, j->now);
+    if (rc == KF_OK && kf_ticket_i(&t, "escalation_level") == 2) {
+        rc = kf_desk_notify_role(tx, "manager", it->project, id, "major_complaint", NULL, j->now);
+        if (rc == KF_OK)
+            rc = kf_ticket_event(tx, id, j->actor, "escalated", NULL, NULL, "", NULL, j->now);
+    }
+    if (rc == KF_OK && d.kind) rc = kf_ticket_dispatch_record(tx, j, &t, &d, "");
+    if (rc == KF_OK && it->idem_key)
+        rc = kf_tx_exec(tx, NULL,
+                        "UPDATE idempotency_keys SET ticket_id = ? WHERE user_id = ? AND key = ?",
+                        "iis", id, j->actor, it->idem_key);
+    if (rc == KF_OK) {
+        j->alarm = kf_ticket_i(&t, "next_alarm_at");
+        j->shown = id;
+    }
+out:
+    kf_ticket_release(&t);
+    kf_desk_calendar_free(cal);
+    return rc;
+}
+
+static const char *const intake_fields[] = {
+    "project_id",     "type",        "channel",       "severity",    "category_id", "person_id",
+    "unit_id",        "caller_name", "caller_phone",  "subject",     "description", "valid",
+    "invalid_reason", "answer",      "department_id", "assignee_id", NULL};
+
+static void read_intake(kf_input *in, intake *it)
+{
+    kf_req *req = in->req;
+    if (kf_input_i64(in, "project_id", 1, 1, INT64_MAX, &it->project) &&
+        !kf_req_sees_project(req, it->project))
+        kf_input_fail(in, "project_id", "unknown_project");
+    it->type = input_enum(in, "type", 1, kf_ticket_types);
+    it->channel = input_enum(in, "channel", 1, kf_ticket_channels);
+    it->severity = input_enum(in, "severity", 0, kf_ticket_severities);
+    if (!it->severity && !kf_input_has(in, "severity")) it->severity = "general";
+    kf_input_i64(in, "category_id", 0, 1, INT64_MAX, &it->category);
+    kf_input_i64(in, "person_id", 0, 1, INT64_MAX, &it->person);
+    kf_input_i64(in, "unit_id", 0, 1, INT64_MAX, &it->unit);
+    kf_input_i64(in, "department_id", 0, 1, INT64_MAX, &it->department);
+    kf_input_i64(in, "assignee_id", 0, 1, INT64_MAX, &it->assignee);
+    it->caller_name = kf_input_str(in, "caller_name", 0, 0, 64);
+    const char *phone = kf_input_str(in, "caller_phone", 0, 0, 32);
+    if (phone && *phone) {
+        const char *problem = kf_mobile_problem(phone, it->phone, sizeof(it->phone));
+        if (problem) kf_input_fail(in, "caller_phone", problem);
+    }
+    it->subject = kf_input_str(in, "subject", 1, 1, 200);
+    it->description = kf_input_str(in, "description", 0, 0, 5000);
+    it->valid = 1;
+    kf_input_bool(in, "valid", 0, &it->valid);
+    it->invalid_reason = kf_input_str(in, "invalid_reason", !it->valid, 1, 500);
+    it->answer = kf_input_str(in, "answer", 0, 1, 2000);
+    if (it->answer && it->type && strcmp(it->type, "inquiry") != 0)
+        kf_input_fail(in, "answer", "inquiry_only");
+    if (!it->person && !it->unit && !it->phone[0] && !kf_input_has(in, "person_id") &&
+        !kf_input_has(in, "unit_id"))
+        kf_input_fail(in, "caller_phone", "caller_required");
+    if (it->assignee && !it->department) kf_input_fail(in, "department_id", "required");
+}
+
+static void ticket_create(kf_req *req)
+{
+    kf_input in;
+    if (kf_input_begin(&in, req, intake_fields) != 0) return;
+    intake it = {.job.in = &in};
+    read_intake(&in, &it);
+    it.idem_key = kf_req_header(req, "Idempotency-Key");
+    if (it.idem_key && (strlen(it.idem_key) == 0 || strlen(it.idem_key) > 128))
+        kf_input_fail(&in, "Idempotency-Key", "invalid");
+    if (kf_input_end(&in) != 0) return;
+    if (it.idem_key) { /* the request as JSON with sorted keys: spacing does not matter */
+        char *canon = json_dumps(in.body, JSON_COMPACT | JSON_SORT_KEYS);
+        if (!canon) {
+            kf_reply_status(req, KF_EIO);
+            return;
+        }
+        kf_token_hash(canon, it.request_hash);
+        free(canon);
+    }
+    kf_ticket_job_run(req, &it.job, intake_write, 201);
+}
+
+/* ---- reading ---- */
+
+static json_t *id_or_null(int64_t v)
+{
+    return v ? json_integer(v) : json_null();
+}
+
+static json_t *text_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *category_json(kf_req *req, kf_tx *tx, int64_t id)
+{
+    if (!id) return json_null();
+    kf_stmt *st;
+    if (kf_tx_query(tx, &st, "SELECT code, name_zh, name_en FROM ticket_categories WHERE id = ?",
+                    "i", id) != KF_OK ||
+        kf_stmt_step(st) != KF_ROW)
+        return json_pack("{s:I}", "id", (json_int_t)id);
+    int en = req->lang && strncmp(req->lang, "en", 2) == 0;
+    return json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "code", kf_stmt_text(st, 0), "name",
+                     kf_stmt_text(st, en ? 2 : 1));
+}
+
+static json_t *caller_json(kf_tx *tx, const kf_ticket *t)
+{
+    char masked[40] = "";
+    const char *phone = kf_ticket_s(t, "caller_phone");
+    if (phone) kf_mask_mobile(phone, masked, sizeof(masked));
+    json_t *unit_code = json_null();
+    kf_stmt *st;
+    if (kf_ticket_i(t, "unit_id") &&
+        kf_tx_query(tx, &st, "SELECT code FROM units WHERE id = ?", "i",
+                    kf_ticket_i(t, "unit_id")) == KF_OK &&
+        kf_stmt_step(st) == KF_ROW)
+        unit_code = json_string(kf_stmt_text(st, 0));
+    return json_pack("{s:o, s:o, s:o, s:s, s:o}", "person_id",
+                     id_or_null(kf_ticket_i(t, "person_id")), "unit_id",
+                     id_or_null(kf_ticket_i(t, "unit_id")), "unit_code", unit_code, "name",
+                     kf_ticket_s(t, "caller_name") ? kf_ticket_s(t, "caller_name") : "", "phone",
+                     phone ? json_string(masked) : json_null());
+}
+
+static json_t *allowed_json(const kf_ticket *t)
+{
+    kf_ticket_state out[KF_TS_COUNT];
+    int held = kf_ticket_state_parse(kf_ticket_s(t, "held_from"));
+    size_t n = kf_ticket_allowed(kf_ticket_status(t), held < 0 ? KF_TS_COUNT : held, out);
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(kf_ticket_state_name(out[i])));
+    return a;
+}
+
+/* "20261122-000123": the project's date of intake and the id. */
+static json_t *number_json(const kf_ticket *t, const kf_desk_calendar *cal)
+{
+    char day[11] = "", num[40];
+    if (cal) kf_ticket_today(cal, kf_ticket_i(t, "created_at"), day);
+    snprintf(num, sizeof(num), "%c%c%c%c%c%c%c%c-%06lld", day[0], day[1], day[2], day[3], day[5],
+             day[6], day[8], day[9], (long long)kf_ticket_i(t, "id"));
+    return json_string(cal ? num : "");
+}
+
+json_t *kf_ticket_present(kf_req *req, kf_tx *tx, const kf_ticket *t, const kf_desk_calendar *cal,
+                          int64_t now)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(kf_ticket_i(t, "id")));
+    json_object_set_new(o, "number", number_json(t, cal));
+    json_object_set_new(o, "project_id", json_integer(kf_ticket_i(t, "project_id")));
+    const char *texts[] = {"type",           "channel",     "severity", "status",
+                           "held_from",      "hold_reason", "subject",  "description",
+                           "invalid_reason", "answer",      "plan",     "resolution"};
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+        json_object_set_new(o, texts[i], text_or_null(kf_ticket_s(t, texts[i])));
+    json_object_set_new(o, "is_open", json_boolean(kf_ticket_i(t, "is_open")));
+    json_object_set_new(o, "category", category_json(req, tx, kf_ticket_i(t, "category_id")));
+    json_object_set_new(o, "caller", caller_json(tx, t));
+    const char *ids[] = {"routing_rule_id", "policy_id",   "department_id",
+                         "assignee_id",     "merged_into", "created_by"};
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+        json_object_set_new(o, ids[i], id_or_null(kf_ticket_i(t, ids[i])));
+    json_object_set_new(o, "escalation_level", json_integer(kf_ticket_i(t, "escalation_level")));
+    json_object_set_new(o, "reopen_count", json_integer(kf_ticket_i(t, "reopen_count")));
+    const char *times[] = {"visit_at",    "dispatched_at", "resolved_at", "closed_at",
+                           "next_due_at", "created_at",    "updated_at"};
+    for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++)
+        json_object_set_new(o, times[i], kf_api_time(kf_ticket_i(t, times[i])));
+    json_object_set_new(o, "allowed_transitions", allowed_json(t));
+    json_object_set_new(o, "clocks", kf_ticket_clocks_json(t, cal ? &cal->cal : NULL, now));
+    json_object_set_new(o, "version", json_integer(kf_ticket_i(t, "version")));
+    return o;
+}
+
+static void ticket_get(kf_req *req)
+{
+    int64_t id;
+    if (kf_req_param_id(req, "id", &id) != 0) return;
+    kf_tx *tx = kf_req_read(req);
+    if (!tx) return;
+    kf_ticket t;
+    int rc = kf_ticket_read(tx, id, &t);
+    if (rc == KF_OK && !kf_req_sees_project(req, kf_ticket_i(&t, "project_id"))) rc = KF_ENOTFOUND;
+    kf_desk_calendar *cal = NULL;
+    if (rc == KF_OK)
+        rc = kf_calendar_cache_get(req->app->calendars, tx, kf_ticket_i(&t, "project_id"),
+                                   kf_now_ms(), &cal);
+    if (rc == KF_OK)
+        kf_reply_json(req, 200, kf_ticket_present(req, tx, &t, cal, kf_app_now(req->app)));
+    else
+        kf_reply_status(req, rc);
+    kf_desk_calendar_free(cal);
+    kf_ticket_release(&t);
+}
+
+/* ---- changing what a ticket is about ---- */
+
+typedef struct {
+    kf_ticket_job job;
+    const char *type, *severity, *subject, *description, *caller_name;
+    int64_t category, person, unit;
+    int has_category, has_person, has_unit, has_phone;
+    char phone[40];
+} patch_input;
+
+static int changed_s(kf_ticket *t, const char *col, const char *v, json_t *before, json_t *after)
+{
+    if (!v) return 0;
+    const char *old = kf_ticket_s(t, col);
+    if (old && strcmp(old, v) == 0) return 0;
+    json_object_set_new(before, col, text_or_null(old));
+    json_object_set_new(after, col, json_string(v));
+    kf_ticket_set_s(t, col, v);
+    return 1;
+}
+
+static int changed_i(kf_ticket *t, const char *col, int has, int64_t v, json_t *before,
+                     json_t *after)
+{
+    if (!has || kf_ticket_i(t, col) == v) return 0;
+    json_object_set_new(before, col, id_or_null(kf_ticket_i(t, col)));
+    json_object_set_new(after, col, id_or_null(v));
+    kf_ticket_set_i(t, col, v);
+    return 1;
+}
+
+static int patch_apply(kf_tx *tx, patch_input *p, kf_ticket *t, const kf_desk_calendar *cal)
+{
+    kf_ticket_job *j = &p->job;
+    int64_t project = kf_ticket_i(t, "project_id");
+    int ok = 1, rc;
+    if (p->has_person && p->person &&
+        (rc = kf_ticket_check_ref(tx, "people", p->person, project, &ok)) != KF_OK)
+        return rc;
+    if (!ok) kf_input_fail(j->in, "person_id", "unknown_reference");
+    if (p->has_unit && p->unit &&
+        (rc = kf_ticket_check_ref(tx, "units", p->unit, project, &ok)) != KF_OK)
+        return rc;
+    if (!ok) kf_input_fail(j->in, "unit_id", "unknown_reference");
+    if (p->has_category && p->category) {
+        int64_t active = 0;
+        rc = kf_tx_i64(tx, &active, "SELECT active FROM ticket_categories WHERE id = ?", "i",
+                       p->category);
+        if (rc == KF_ENOTFOUND || (rc == KF_OK && !active))
+            kf_input_fail(j->in, "category_id", "unknown_category");
+        else if (rc != KF_OK)
+            return rc;
+    }
+    if (j->in->fields) return KF_EINVAL;
+    json_t *before = json_object(), *after = json_object();
+    int reclassified = changed_s(t, "type", p->type, before, after);
+    reclassified |= changed_s(t, "severity", p->severity, before, after);
+    reclassified |= changed_i(t, "category_id", p->has_category, p->category, before, after);
+    changed_s(t, "subject", p->subject, before, after);
+    changed_s(t, "description", p->description, before, after);
+    changed_s(t, "caller_name", p->caller_name, before, after);
+    changed_i(t, "person_id", p->has_person, p->person, before, after);
+    changed_i(t, "unit_id", p->has_unit, p->unit, before, after);
+    if (p->has_phone && changed_s(t, "caller_phone", p->phone[0] ? p->phone : "", before, after)) {
+        json_object_set_new(before, "caller_phone", json_string("***")); /* no numbers in events */
+        json_object_set_new(after, "caller_phone", json_string("***"));
+        if (!p->phone[0]) kf_ticket_set_s(t, "caller_phone", NULL);
+    }
+    rc = KF_OK;
+    if (reclassified) rc = kf_ticket_clocks_retarget(tx, t, &cal->cal, j->now);
+    if (rc == KF_OK && reclassified && is_major_complaint(t) &&
+        kf_ticket_i(t, "escalation_level") < 2 && kf_ticket_i(t, "is_open")) {
+        /* a complaint found to be major goes to the manager, as at intake */
+        kf_ticket_set_i(t, "escalation_level", 2);
+        rc = kf_desk_notify_role(tx, "manager", project, kf_ticket_i(t, "id"), "major_complaint",
+                                 NULL, j->now);
+        if (rc == KF_OK)
+            rc = kf_ticket_event(tx, kf_ticket_i(t, "id"), j->actor, "escalated", NULL, NULL, "",
+                                 NULL, j->now);
+    }
+    if (rc == KF_OK && json_object_size(after)) {
+        json_t *data = json_pack("{s:o, s:o}", "before", before, "after", after);
+        rc = kf_ticket_event(tx, kf_ticket_i(t, "id"), j->actor,
+                             reclassified ? "reclassified" : "updated", NULL, NULL, "", data,
+                             j->now);
+        json_decref(data);
+    } else {
+        json_decref(before);
+        json_decref(after);
+    }
+    return rc;
+}
+
+/* Locks the ticket, loads its calendar, runs APPLY, saves and presents. */
+int kf_ticket_with(kf_tx *tx, kf_ticket_job *j, void *ctx,
+                   int (*apply)(kf_tx *, void *, kf_ticket *, const kf_desk_calendar *))
+{
+    kf_ticket t;
+    int rc = kf_ticket_lock(tx, j->id, j->version, &t);
+    if (rc == KF_OK && !kf_req_sees_project(j->req, kf_ticket_i(&t, "project_id")))
+        rc = KF_ENOTFOUND;
+    kf_desk_calendar *cal = NULL;
+    if (rc == KF_OK)
+        rc = kf_calendar_cache_get(j->req->app->calendars, tx, kf_ticket_i(&t, "project_id"),
+                                   kf_now_ms(), &cal);
+    if (rc == KF_OK) rc = apply(tx, ctx, &t, cal);
+    if (rc == KF_OK) rc = kf_ticket_save(tx, &t, j->now);
+    if (rc == KF_OK) {
+        j->alarm = kf_ticket_i(&t, "next_alarm_at");
+        j->shown = j->id;
+    }
+    kf_desk_calendar_free(cal);
+    kf_ticket_release(&t);
+    return rc;
+}
+
+static int patch_cb(kf_tx *tx, void *ctx, kf_ticket *t, const kf_desk_calendar *cal)
+{
+    return patch_apply(tx, ctx, t, cal);
+}
+
+static int patch_write(kf_tx *tx, void *ctx)
+{
+    patch_input *p = ctx;
+    return kf_ticket_with(tx, &p->job, p, patch_cb);
+}
+
+static void ticket_patch(kf_req *req)
+{
+    static const char *const fields[] = {
+        "type",         "severity",  "category_id", "subject", "description", "caller_name",
+        "caller_phone", "person_id", "unit_id",     "version", NULL};
+    kf_input in;
+    patch_input p = {.job.in = &in};
+    if (kf_req_param_id(req, "id", &p.job.id) != 0) return;
+    if (kf_input_begin(&in, req, fields) != 0) return;
+    p.type = input_enum(&in, "type", 0, kf_ticket_types);
+    p.severity = input_enum(&in, "severity", 0, kf_ticket_severities);
+    /* null clears a link: present, unlike an absent field */
+    p.has_category = json_object_get(in.body, "category_id") != NULL;
+    if (p.has_category && !json_is_null(json_object_get(in.body, "category_id")))
+        kf_input_i64(&in, "category_id", 1, 1, INT64_MAX, &p.category);
+    p.has_person = json_object_get(in.body, "person_id") != NULL;
+    if (p.has_person && !json_is_null(json_object_get(in.body, "person_id")))
+        kf_input_i64(&in, "person_id", 1, 1, INT64_MAX, &p.person);
+    p.has_unit = json_object_get(in.body, "unit_id") != NULL;
+    if (p.has_unit && !json_is_null(json_object_get(in.body, "unit_id")))
+        kf_input_i64(&in, "unit_id", 1, 1, INT64_MAX, &p.unit);
+    p.subject = kf_input_str(&in, "subject", 0, 1, 200);
+    p.description = kf_input_str(&in, "description", 0, 0, 5000);
+    p.caller_name = kf_input_str(&in, "caller_name", 0, 0, 64);
+    p.has_phone = json_object_get(in.body, "caller_phone") != NULL;
+    const char *phone = kf_input_str(&in, "caller_phone", 0, 0, 32);
+    if (phone && *phone) {
+        const char *problem = kf_mobile_problem(phone, p.phone, sizeof(p.phone));
+        if (problem) kf_input_fail(&in, "caller_phone", problem);
+    }
+    kf_input_i64(&in, "version", 0, 1, INT64_MAX, &p.job.version);
+    if (kf_input_end(&in) != 0) return;
+    kf_ticket_job_run(req, &p.job, patch_write, 200);
+}
+
+int kf_api_tickets_register(kf_router *r)
+{
+    if (kf_router_add(r, "POST", "/api/v1/tickets", "tickets.write", ticket_create, 0) != KF_OK ||
+        kf_router_add(r, "GET", "/api/v1/tickets/{id}", "tickets.read", ticket_get, 0) != KF_OK ||
+        kf_router_add(r, "PATCH", "/api/v1/tickets/{id}", "tickets.write", ticket_patch, 0) !=
+            KF_OK)
+        return KF_EINVAL;
+    if (kf_api_ticket_queues_register(r) != KF_OK) return KF_EINVAL;
+    return kf_api_ticket_actions_register(r);
+}

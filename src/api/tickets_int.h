@@ -1,0 +1,74 @@
+/* Shared internals of the ticket routes (tickets.c: intake, reading, lists;
+ * ticket_actions.c: transitions, dispatch, on-site, the timeline). */
+#ifndef KF_TICKETS_INT_H
+#define KF_TICKETS_INT_H
+
+#include "api/input.h"
+#include "desk/calendar.h"
+#include "desk/ticket.h"
+#include "http/req.h"
+#include "http/router.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+/* One write on a ticket. The write function fills RESULT (the ticket as
+ * shown) or, for a refusal that is not a field problem, ERR_* . */
+typedef struct {
+    kf_req *req;
+    kf_input *in;
+    int64_t now, actor, id, version;
+    int64_t shown;        /* the ticket to answer with, read after the commit */
+    json_t *result;       /* owned */
+    int err_status;       /* e.g. 409 */
+    const char *err_code; /* e.g. "transition_not_allowed" */
+    const char *err_key;  /* extra member of the error object */
+    json_t *err_extra;    /* owned */
+    int64_t alarm;        /* the ticket's next alarm after the write */
+    int replayed;         /* an Idempotency-Key answered from before */
+} kf_ticket_job;
+
+/* kf_ticket_job_run: runs FN as the request's write and answers: STATUS
+ * with the result, or the job's error, or the store's. */
+void kf_ticket_job_run(kf_req *req, kf_ticket_job *j, kf_write_fn fn, int status);
+
+/* kf_ticket_with: the shape of every write on a stored ticket: locks J->id
+ * (checking J->version), checks the caller sees its project, loads the
+ * project's calendar, runs APPLY(tx, CTX, ticket, calendar), saves, and
+ * sets J->shown (the answer is built after the commit). */
+int kf_ticket_with(kf_tx *tx, kf_ticket_job *j, void *ctx,
+                   int (*apply)(kf_tx *, void *, kf_ticket *, const kf_desk_calendar *));
+
+/* kf_ticket_present: ticket T as shown to REQ's caller (clocks included;
+ * CAL may be NULL to leave out the used minutes). New reference. */
+json_t *kf_ticket_present(kf_req *req, kf_tx *tx, const kf_ticket *t, const kf_desk_calendar *cal,
+                          int64_t now);
+/* kf_ticket_summary: the short form for lists. New reference. */
+json_t *kf_ticket_summary_row(kf_req *req, kf_stmt *st);
+/* kf_ticket_today: the project's date "YYYY-MM-DD" at NOW into OUT (11 bytes). */
+void kf_ticket_today(const kf_desk_calendar *cal, int64_t now, char *out);
+
+/* Dispatch in two steps, so that intake can dispatch before the row exists:
+ * kf_ticket_dispatch_prepare hands T to DEPARTMENT (0: keep) and ASSIGNEE (0:
+ * the department's automatic pick, if any) and starts the clocks (field
+ * problems go to J->in); kf_ticket_dispatch_record writes the event
+ * ("dispatched", "transferred" or "redispatched") and tells the assignee. */
+typedef struct {
+    const char *kind;
+    kf_ticket_state from;
+    int64_t old_department, old_assignee, department, assignee;
+} kf_dispatch;
+int kf_ticket_dispatch_prepare(kf_tx *tx, kf_ticket_job *j, kf_ticket *t,
+                               const kf_desk_calendar *cal, int64_t department, int64_t assignee,
+                               kf_dispatch *d);
+int kf_ticket_dispatch_record(kf_tx *tx, kf_ticket_job *j, const kf_ticket *t, const kf_dispatch *d,
+                              const char *note);
+/* kf_ticket_check_ref: 1 when ID is a row of TABLE ("people", "units",
+ * "departments") in PROJECT. */
+int kf_ticket_check_ref(kf_tx *tx, const char *table, int64_t id, int64_t project, int *ok);
+
+/* The routes of ticket_queues.c and ticket_actions.c (tickets.c calls them). */
+int kf_api_ticket_queues_register(kf_router *r);
+int kf_api_ticket_actions_register(kf_router *r);
+
+#endif

@@ -1,0 +1,207 @@
+/* The clocks of a ticket: which policy sets them, how a change of state moves
+ * them, how a change of type, category or severity re-targets them (the rule
+ * in docs/tickets.md), and how they are shown. */
+#include "api/api_int.h"
+#include "desk/ticket.h"
+
+#include "core/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MINUTE_MS 60000
+
+/* One target of a policy's JSON (stored normalized by the configuration API). */
+static int parse_target(const json_t *j, kf_sla_target *t)
+{
+    int m = kf_milestone_parse(json_string_value(json_object_get(j, "milestone")));
+    int b = kf_basis_parse(json_string_value(json_object_get(j, "basis")));
+    json_int_t minutes = json_integer_value(json_object_get(j, "minutes"));
+    if (m < 0 || minutes <= 0) return -1;
+    t->milestone = (kf_milestone)m;
+    t->basis = b < 0 ? KF_BASIS_WORKING : (kf_basis)b;
+    t->target_ms = (int64_t)minutes * MINUTE_MS;
+    json_t *remind = json_object_get(j, "remind_percent");
+    t->remind_percent = remind ? (int)json_integer_value(remind) : 80;
+    if (t->remind_percent < 0 || t->remind_percent > 99) t->remind_percent = 0;
+    json_t *esc = json_object_get(j, "escalate_after_minutes");
+    t->escalate_after_ms = (esc ? json_integer_value(esc) : 240) * MINUTE_MS;
+    json_t *pause = json_object_get(j, "pause_on_hold");
+    t->pause_on_hold = pause ? json_is_true(pause) : 1;
+    json_t *restart = json_object_get(j, "restart_on_reopen");
+    t->restart_on_reopen =
+        restart ? json_is_true(restart) : (m == KF_MS_RESOLVE || m == KF_MS_FOLLOW_UP);
+    return 0;
+}
+
+int kf_ticket_policy(kf_tx *tx, kf_ticket *t, kf_sla_target *targets, int *n)
+{
+    *n = 0;
+    int64_t chain[8];
+    int nchain = 0;
+    int rc = kf_ticket_category_chain(tx, kf_ticket_i(t, "category_id"), chain, &nchain);
+    if (rc != KF_OK) return rc;
+    kf_stmt *st;
+    rc = kf_tx_query(tx, &st,
+                     "SELECT id, COALESCE(project_id, 0), COALESCE(category_id, 0), targets"
+                     " FROM sla_policies WHERE type = ? AND severity = ?"
+                     " AND (project_id IS NULL OR project_id = ?) ORDER BY id",
+                     "ssi", kf_ticket_s(t, "type"), kf_ticket_s(t, "severity"),
+                     kf_ticket_i(t, "project_id"));
+    if (rc != KF_OK) return rc;
+    /* most specific wins: a project counts more than a category, a nearer
+     * category more than an ancestor; ties go to the oldest */
+    int best_score = -1;
+    int64_t best = 0;
+    char *best_targets = NULL;
+    while ((rc = kf_stmt_step(st)) == KF_ROW) {
+        int score = kf_stmt_i64(st, 1) ? 100 : 0;
+        int64_t cat = kf_stmt_i64(st, 2);
+        if (cat) {
+            int depth = -1;
+            for (int i = 0; i < nchain; i++)
+                if (chain[i] == cat) {
+                    depth = i;
+                    break;
+                }
+            if (depth < 0) continue;
+            score += 50 - depth;
+        }
+        if (score > best_score) {
+            best_score = score;
+            best = kf_stmt_i64(st, 0);
+            free(best_targets);
+            best_targets = strdup(kf_stmt_text(st, 3) ? kf_stmt_text(st, 3) : "[]");
+            if (!best_targets) return KF_EIO;
+        }
+    }
+    if (rc != KF_DONE) {
+        free(best_targets);
+        return rc;
+    }
+    kf_ticket_set_i(t, "policy_id", best);
+    if (!best) return KF_OK;
+    json_t *list = json_loads(best_targets, 0, NULL);
+    free(best_targets);
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        if (*n < KF_MS_COUNT && parse_target(v, &targets[*n]) == 0) (*n)++;
+    }
+    json_decref(list);
+    return KF_OK;
+}
+
+/* Whether milestone M's start has happened for the ticket as it stands. */
+static int start_happened(const kf_ticket *t, kf_milestone m)
+{
+    switch (kf_milestone_start(m)) {
+    case KF_START_CREATED:
+        return 1;
+    case KF_START_DISPATCHED:
+        return kf_ticket_i(t, "dispatched_at") != 0;
+    case KF_START_RESOLVED: {
+        kf_ticket_state s = kf_ticket_status(t);
+        return s == KF_TS_RESOLVED || s == KF_TS_FOLLOW_UP;
+    }
+    }
+    return 0;
+}
+
+static int started_by(kf_milestone m, kf_ticket_state to)
+{
+    switch (kf_milestone_start(m)) {
+    case KF_START_DISPATCHED:
+        return to == KF_TS_DISPATCHED;
+    case KF_START_RESOLVED:
+        return to == KF_TS_RESOLVED;
+    default:
+        return 0;
+    }
+}
+
+int kf_ticket_clocks_on(kf_ticket *t, const kf_workcal *cal, kf_ticket_state from,
+                        kf_ticket_state to, int64_t now)
+{
+    int rc = KF_OK;
+    for (int m = 0; m < KF_MS_COUNT && rc == KF_OK; m++) {
+        if (!t->has_clock[m]) continue;
+        kf_clock *c = &t->clocks[m];
+        if (from == KF_TS_ON_HOLD && to != KF_TS_ON_HOLD) rc = kf_clock_resume(c, cal, now);
+        if (rc != KF_OK) break;
+        if (to == KF_TS_REOPENED) {
+            if (c->t.restart_on_reopen)
+                rc = kf_clock_restart(c, cal, now,
+                                      kf_milestone_start(m) != KF_START_RESOLVED &&
+                                          start_happened(t, (kf_milestone)m));
+            continue;
+        }
+        if (kf_milestone_met_by((kf_milestone)m, to)) kf_clock_meet(c, cal, now);
+        if (started_by((kf_milestone)m, to)) rc = kf_clock_start(c, cal, now);
+        if (to == KF_TS_ON_HOLD) kf_clock_pause(c, now);
+        if (!kf_ticket_state_open(to)) kf_clock_cancel(c, cal, now);
+    }
+    return rc;
+}
+
+int kf_ticket_clocks_retarget(kf_tx *tx, kf_ticket *t, const kf_workcal *cal, int64_t now)
+{
+    kf_sla_target targets[KF_MS_COUNT];
+    int n = 0;
+    int rc = kf_ticket_policy(tx, t, targets, &n);
+    if (rc != KF_OK) return rc;
+    int listed[KF_MS_COUNT] = {0};
+    for (int i = 0; i < n && rc == KF_OK; i++) {
+        kf_milestone m = targets[i].milestone;
+        listed[m] = 1;
+        kf_clock *c = &t->clocks[m];
+        if (t->has_clock[m]) {
+            rc = kf_clock_retarget(c, &targets[i], cal, now);
+            continue;
+        }
+        /* a milestone the old policy lacked starts now if its start is behind us */
+        kf_clock_init(c, &targets[i]);
+        t->has_clock[m] = 1;
+        if (kf_ticket_state_open(kf_ticket_status(t)) && start_happened(t, m))
+            rc = kf_clock_start(c, cal, now);
+        else if (!kf_ticket_state_open(kf_ticket_status(t)))
+            kf_clock_cancel(c, cal, now);
+    }
+    for (int m = 0; m < KF_MS_COUNT; m++)
+        if (t->has_clock[m] && !listed[m]) kf_clock_cancel(&t->clocks[m], cal, now);
+    return rc;
+}
+
+static json_t *minutes(int64_t ms)
+{
+    return json_integer(ms / MINUTE_MS);
+}
+
+json_t *kf_ticket_clocks_json(const kf_ticket *t, const kf_workcal *cal, int64_t now)
+{
+    json_t *out = json_array();
+    for (int m = 0; m < KF_MS_COUNT; m++) {
+        if (!t->has_clock[m]) continue;
+        const kf_clock *c = &t->clocks[m];
+        int64_t paused = c->paused_ms;
+        if (c->state == KF_CLOCK_PAUSED && cal) {
+            paused += c->t.basis == KF_BASIS_CALENDAR ? now - c->paused_at
+                                                      : kf_workcal_between(cal, c->paused_at, now);
+        }
+        json_array_append_new(
+            out,
+            json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o}",
+                      "milestone", kf_milestone_name(c->t.milestone), "basis",
+                      kf_basis_name(c->t.basis), "target_minutes", minutes(c->t.target_ms), "state",
+                      kf_clock_state_name(c->state), "started_at", kf_api_time(c->started_at),
+                      "due_at", kf_api_time(c->state == KF_CLOCK_PAUSED ? 0 : c->due_at), "met_at",
+                      kf_api_time(c->met_at), "paused_since", kf_api_time(c->paused_at),
+                      "paused_minutes", minutes(paused), "breached", kf_clock_breached(c, now),
+                      "breached_at", kf_api_time(c->breached_at), "remind_at",
+                      kf_api_time(c->remind_at), "reminded_at", kf_api_time(c->reminded_at),
+                      "escalated_at", kf_api_time(c->escalated_at), "used_minutes",
+                      cal ? minutes(kf_clock_used_ms(c, cal, now)) : json_null()));
+    }
+    return out;
+}

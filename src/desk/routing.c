@@ -1,0 +1,261 @@
+#include "desk/routing.h"
+
+#include "core/err.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The unit's building and warranty end, for the rule conditions. */
+static int unit_facts(kf_tx *tx, int64_t unit, int64_t *building, char *warranty, size_t len)
+{
+    *building = 0;
+    warranty[0] = '\0';
+    if (!unit) return KF_OK;
+    kf_stmt *st;
+    int rc =
+        kf_tx_query(tx, &st, "SELECT building_id, warranty_end FROM units WHERE id = ?", "i", unit);
+    if (rc != KF_OK) return rc;
+    rc = kf_stmt_step(st);
+    if (rc == KF_DONE) return KF_OK;
+    if (rc != KF_ROW) return rc;
+    *building = kf_stmt_i64(st, 0);
+    if (kf_stmt_text(st, 1)) snprintf(warranty, len, "%s", kf_stmt_text(st, 1));
+    return KF_OK;
+}
+
+static int department_of_kind(kf_tx *tx, int64_t project, const char *kind, int64_t *out)
+{
+    int rc = kf_tx_i64(tx, out,
+                       "SELECT id FROM departments WHERE project_id = ? AND kind = ?"
+                       " ORDER BY id LIMIT 1",
+                       "is", project, kind);
+    if (rc == KF_ENOTFOUND) {
+        *out = 0;
+        return KF_OK;
+    }
+    return rc;
+}
+
+typedef struct {
+    int64_t chain[8];
+    int nchain;
+    int64_t building;
+    char warranty[16];
+    const char *today;
+} facts;
+
+/* Whether rule row ST (columns as selected in kf_desk_route) holds for T. */
+static int rule_matches(kf_stmt *st, const kf_ticket *t, const facts *f)
+{
+    if (!kf_stmt_isnull(st, 1) && kf_stmt_i64(st, 1) != f->building) return 0;
+    if (kf_stmt_text(st, 2) && strcmp(kf_stmt_text(st, 2), kf_ticket_s(t, "type")) != 0) return 0;
+    if (!kf_stmt_isnull(st, 3)) {
+        int found = 0;
+        for (int i = 0; i < f->nchain; i++)
+            found |= f->chain[i] == kf_stmt_i64(st, 3);
+        if (!found) return 0;
+    }
+    if (kf_stmt_text(st, 4) && strcmp(kf_stmt_text(st, 4), kf_ticket_s(t, "severity")) != 0)
+        return 0;
+    const char *warranty = kf_stmt_text(st, 5);
+    if (warranty) {
+        if (!f->warranty[0]) return 0; /* no unit, or no warranty recorded */
+        int inside = strcmp(f->warranty, f->today) >= 0;
+        if (inside != (strcmp(warranty, "in") == 0)) return 0;
+    }
+    return 1;
+}
+
+int kf_desk_route(kf_tx *tx, kf_ticket *t, const char *today)
+{
+    facts f = {.today = today};
+    int rc = kf_ticket_category_chain(tx, kf_ticket_i(t, "category_id"), f.chain, &f.nchain);
+    if (rc == KF_OK)
+        rc = unit_facts(tx, kf_ticket_i(t, "unit_id"), &f.building, f.warranty, sizeof(f.warranty));
+    if (rc != KF_OK) return rc;
+    int64_t project = kf_ticket_i(t, "project_id");
+    kf_stmt *st;
+    rc = kf_tx_query(tx, &st,
+                     "SELECT id, building_id, type, category_id, severity, warranty,"
+                     " COALESCE(department_id, 0), department_kind FROM routing_rules"
+                     " WHERE active = 1 AND (project_id IS NULL OR project_id = ?)"
+                     " ORDER BY position, id",
+                     "i", project);
+    if (rc != KF_OK) return rc;
+    /* collect the candidates first: a statement is not stepped while another runs */
+    int64_t rules[64], depts[64];
+    char kinds[64][16];
+    int n = 0;
+    while (n < 64 && (rc = kf_stmt_step(st)) == KF_ROW) {
+        if (!rule_matches(st, t, &f)) continue;
+        rules[n] = kf_stmt_i64(st, 0);
+        depts[n] = kf_stmt_i64(st, 6);
+        snprintf(kinds[n], sizeof(kinds[n]), "%s", kf_stmt_text(st, 7) ? kf_stmt_text(st, 7) : "");
+        n++;
+    }
+    if (rc != KF_DONE && rc != KF_ROW) return rc;
+    kf_ticket_set_i(t, "routing_rule_id", 0);
+    kf_ticket_set_i(t, "department_id", 0);
+    for (int i = 0; i < n; i++) {
+        int64_t dept = depts[i];
+        if (!dept && kinds[i][0] &&
+            (rc = department_of_kind(tx, project, kinds[i], &dept)) != KF_OK)
+            return rc;
+        if (!dept) continue; /* the project has no such department: try the next rule */
+        kf_ticket_set_i(t, "routing_rule_id", rules[i]);
+        kf_ticket_set_i(t, "department_id", dept);
+        break;
+    }
+    return KF_OK;
+}
+
+int kf_desk_user_open(kf_tx *tx, int64_t project, int64_t user, int64_t *n)
+{
+    char bucket[40];
+    snprintf(bucket, sizeof(bucket), "user:%lld", (long long)user);
+    int rc = kf_tx_i64(tx, n,
+                       "SELECT COALESCE(SUM(n), 0) FROM ticket_counts WHERE project_id = ?"
+                       " AND bucket = ?",
+                       "is", project, bucket);
+    if (rc == KF_ENOTFOUND) {
+        *n = 0;
+        return KF_OK;
+    }
+    return rc;
+}
+
+int kf_desk_department_cap(kf_tx *tx, int64_t department, int64_t *cap)
+{
+    return kf_tx_i64(tx, cap, "SELECT max_open_per_person FROM departments WHERE id = ?", "i",
+                     department);
+}
+
+int kf_desk_is_member(kf_tx *tx, int64_t department, int64_t user, int *yes)
+{
+    int64_t n = 0;
+    int rc = kf_tx_i64(tx, &n,
+                       "SELECT COUNT(*) FROM department_members WHERE department_id = ?"
+                       " AND user_id = ?",
+                       "ii", department, user);
+    *yes = n > 0;
+    return rc;
+}
+
+#define MAX_MEMBERS 256
+
+int kf_desk_pick_assignee(kf_tx *tx, int64_t project, int64_t department, int64_t *user)
+{
+    *user = 0;
+    kf_stmt *st;
+    /* the department row is the lock: two tickets dispatched at once take turns */
+    int rc = kf_tx_query(tx, &st,
+                         "UPDATE departments SET last_assignee_id = last_assignee_id WHERE id = ?"
+                         " RETURNING dispatch_mode, max_open_per_person, last_assignee_id",
+                         "i", department);
+    if (rc != KF_OK) return rc;
+    rc = kf_stmt_step(st);
+    if (rc != KF_ROW) return rc == KF_DONE ? KF_ENOTFOUND : rc;
+    char mode[16];
+    snprintf(mode, sizeof(mode), "%s", kf_stmt_text(st, 0));
+    int64_t cap = kf_stmt_i64(st, 1), last = kf_stmt_i64(st, 2);
+    while (kf_stmt_step(st) == KF_ROW) {
+    }
+    if (strcmp(mode, "manual") == 0) return KF_OK;
+    /* the members on duty with their open tickets, in one query */
+    rc = kf_tx_query(tx, &st,
+                     "SELECT m.user_id, COALESCE(SUM(c.n), 0) FROM department_members m"
+                     " JOIN users u ON u.id = m.user_id LEFT JOIN ticket_counts c"
+                     " ON c.project_id = ? AND c.bucket = 'user:' || CAST(m.user_id AS TEXT)"
+                     " WHERE m.department_id = ? AND m.on_duty = 1 AND u.active = 1"
+                     " GROUP BY m.user_id ORDER BY m.user_id",
+                     "ii", project, department);
+    if (rc != KF_OK) return rc;
+    int64_t members[MAX_MEMBERS], loads[MAX_MEMBERS];
+    int n = 0;
+    while (n < MAX_MEMBERS && (rc = kf_stmt_step(st)) == KF_ROW) {
+        members[n] = kf_stmt_i64(st, 0);
+        loads[n++] = kf_stmt_i64(st, 1);
+    }
+    if (rc != KF_DONE && rc != KF_ROW) return rc;
+    int64_t best = 0, best_load = 0;
+    int start = 0; /* round-robin: the first member after the last one picked */
+    if (strcmp(mode, "round_robin") == 0)
+        while (start < n && members[start] <= last)
+            start++;
+    for (int k = 0; k < n; k++) {
+        int at = (start + k) % n;
+        if (cap > 0 && loads[at] >= cap) continue;
+        if (strcmp(mode, "round_robin") == 0) {
+            best = members[at];
+            break;
+        }
+        if (!best || loads[at] < best_load) { /* least loaded; the lowest id on a tie */
+            best = members[at];
+            best_load = loads[at];
+        }
+    }
+    if (!best) return KF_OK;
+    *user = best;
+    return kf_tx_exec(tx, NULL, "UPDATE departments SET last_assignee_id = ? WHERE id = ?", "ii",
+                      best, department);
+}
+
+int kf_desk_notify(kf_tx *tx, int64_t user, int64_t project, int64_t ticket, const char *kind,
+                   const char *milestone, int64_t now)
+{
+    int64_t id = 0;
+    int rc = kf_tx_i64(tx, &id,
+                       "INSERT INTO notifications (user_id, project_id, ticket_id, kind, milestone,"
+                       " created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                       "iiissi", user, project, ticket, kind, milestone, now);
+    if (rc != KF_OK) return rc;
+    char payload[256];
+    snprintf(payload, sizeof(payload),
+             "{\"kind\":\"%s\",\"ticket_id\":%lld,\"project_id\":%lld,\"milestone\":%s%s%s}", kind,
+             (long long)ticket, (long long)project, milestone ? "\"" : "",
+             milestone ? milestone : "null", milestone ? "\"" : "");
+    static const char *const channels[] = {"sms", "email"};
+    for (int i = 0; i < 2 && rc == KF_OK; i++)
+        rc = kf_tx_exec(tx, NULL,
+                        "INSERT INTO outbox (notification_id, channel, user_id, payload,"
+                        " created_at) VALUES (?, ?, ?, ?, ?)",
+                        "isisi", id, channels[i], user, payload, now);
+    return rc;
+}
+
+static int notify_all(kf_tx *tx, kf_stmt *st, int64_t project, int64_t ticket, const char *kind,
+                      const char *milestone, int64_t now)
+{
+    int64_t users[MAX_MEMBERS];
+    int n = 0, rc;
+    while (n < MAX_MEMBERS && (rc = kf_stmt_step(st)) == KF_ROW)
+        users[n++] = kf_stmt_i64(st, 0);
+    if (rc != KF_DONE && rc != KF_ROW) return rc;
+    for (int i = 0; i < n; i++)
+        if ((rc = kf_desk_notify(tx, users[i], project, ticket, kind, milestone, now)) != KF_OK)
+            return rc;
+    return KF_OK;
+}
+
+int kf_desk_notify_role(kf_tx *tx, const char *role, int64_t project, int64_t ticket,
+                        const char *kind, const char *milestone, int64_t now)
+{
+    kf_stmt *st;
+    int rc = kf_tx_query(tx, &st,
+                         "SELECT u.id FROM user_projects p JOIN users u ON u.id = p.user_id"
+                         " WHERE p.project_id = ? AND u.role = ? AND u.active = 1 ORDER BY u.id",
+                         "is", project, role);
+    return rc == KF_OK ? notify_all(tx, st, project, ticket, kind, milestone, now) : rc;
+}
+
+int kf_desk_notify_department(kf_tx *tx, int64_t department, int64_t project, int64_t ticket,
+                              const char *kind, const char *milestone, int64_t now)
+{
+    kf_stmt *st;
+    int rc = kf_tx_query(tx, &st,
+                         "SELECT m.user_id FROM department_members m JOIN users u"
+                         " ON u.id = m.user_id WHERE m.department_id = ? AND m.on_duty = 1"
+                         " AND u.active = 1 ORDER BY m.user_id",
+                         "i", department);
+    return rc == KF_OK ? notify_all(tx, st, project, ticket, kind, milestone, now) : rc;
+}

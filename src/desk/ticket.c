@@ -1,0 +1,508 @@
+/* The ticket row: one column table drives the SELECT, INSERT and UPDATE, so
+ * the three cannot drift apart; the SQL is literal (cached by address). */
+#include "desk/ticket.h"
+
+#include "core/err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const kf_ticket_types[] = {"repair",     "complaint", "inquiry", "service_request",
+                                       "suggestion", "praise",    NULL};
+const char *const kf_ticket_channels[] = {"phone", "visit", "portal", "staff", "api", NULL};
+const char *const kf_ticket_severities[] = {"general", "major", NULL};
+const char *const kf_hold_reasons[] = {"customer", "materials", "third_party", NULL};
+
+/* 'i': integer (NULL when 0 for ids and times), 'n': integer never NULL, 's': text */
+typedef struct {
+    const char *name;
+    char type;
+} column;
+
+#define TICKET_COLUMNS                                                                             \
+    "id, project_id, type, channel, severity, category_id, status, is_open, held_from,"            \
+    " hold_reason, person_id, unit_id, caller_name, caller_phone, subject, description,"           \
+    " invalid_reason, answer, routing_rule_id, policy_id, department_id, assignee_id,"             \
+    " escalation_level, plan, visit_at, resolution, merged_into, reopen_count, dispatched_at,"     \
+    " resolved_at, closed_at, next_due_at, next_alarm_at, created_by, created_at, updated_at,"     \
+    " version"
+
+static const column columns[] = {
+    {"id", 'n'},
+    {"project_id", 'n'},
+    {"type", 's'},
+    {"channel", 's'},
+    {"severity", 's'},
+    {"category_id", 'i'},
+    {"status", 's'},
+    {"is_open", 'n'},
+    {"held_from", 's'},
+    {"hold_reason", 's'},
+    {"person_id", 'i'},
+    {"unit_id", 'i'},
+    {"caller_name", 's'},
+    {"caller_phone", 's'},
+    {"subject", 's'},
+    {"description", 's'},
+    {"invalid_reason", 's'},
+    {"answer", 's'},
+    {"routing_rule_id", 'i'},
+    {"policy_id", 'i'},
+    {"department_id", 'i'},
+    {"assignee_id", 'i'},
+    {"escalation_level", 'n'},
+    {"plan", 's'},
+    {"visit_at", 'i'},
+    {"resolution", 's'},
+    {"merged_into", 'i'},
+    {"reopen_count", 'n'},
+    {"dispatched_at", 'i'},
+    {"resolved_at", 'i'},
+    {"closed_at", 'i'},
+    {"next_due_at", 'i'},
+    {"next_alarm_at", 'i'},
+    {"created_by", 'i'},
+    {"created_at", 'n'},
+    {"updated_at", 'n'},
+    {"version", 'n'},
+};
+#define NCOLUMNS (sizeof(columns) / sizeof(columns[0]))
+
+static const char select_sql[] = "SELECT " TICKET_COLUMNS " FROM tickets WHERE id = ?";
+/* every column but id, in order */
+static const char insert_sql[] =
+    "INSERT INTO tickets (project_id, type, channel, severity, category_id, status, is_open,"
+    " held_from, hold_reason, person_id, unit_id, caller_name, caller_phone, subject,"
+    " description, invalid_reason, answer, routing_rule_id, policy_id, department_id,"
+    " assignee_id, escalation_level, plan, visit_at, resolution, merged_into, reopen_count,"
+    " dispatched_at, resolved_at, closed_at, next_due_at, next_alarm_at, created_by,"
+    " created_at, updated_at, version)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+    " ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+/* every column but id, project_id, created_by, created_at, version (set by the lock) */
+static const char update_sql[] =
+    "UPDATE tickets SET type = ?, channel = ?, severity = ?, category_id = ?, status = ?,"
+    " is_open = ?, held_from = ?, hold_reason = ?, person_id = ?, unit_id = ?,"
+    " caller_name = ?, caller_phone = ?, subject = ?, description = ?, invalid_reason = ?,"
+    " answer = ?, routing_rule_id = ?, policy_id = ?, department_id = ?, assignee_id = ?,"
+    " escalation_level = ?, plan = ?, visit_at = ?, resolution = ?, merged_into = ?,"
+    " reopen_count = ?, dispatched_at = ?, resolved_at = ?, closed_at = ?, next_due_at = ?,"
+    " next_alarm_at = ?, updated_at = ? WHERE id = ?";
+
+int64_t kf_ticket_i(const kf_ticket *t, const char *col)
+{
+    return json_integer_value(json_object_get(t->row, col));
+}
+
+const char *kf_ticket_s(const kf_ticket *t, const char *col)
+{
+    return json_string_value(json_object_get(t->row, col));
+}
+
+void kf_ticket_set_i(kf_ticket *t, const char *col, int64_t v)
+{
+    json_object_set_new(t->row, col, json_integer(v));
+}
+
+void kf_ticket_set_s(kf_ticket *t, const char *col, const char *v)
+{
+    json_object_set_new(t->row, col, v ? json_string(v) : json_null());
+}
+
+kf_ticket_state kf_ticket_status(const kf_ticket *t)
+{
+    int s = kf_ticket_state_parse(kf_ticket_s(t, "status"));
+    return s < 0 ? KF_TS_NEW : (kf_ticket_state)s;
+}
+
+int kf_ticket_new(kf_ticket *t, int64_t project, int64_t now)
+{
+    memset(t, 0, sizeof(*t));
+    t->row = json_object();
+    if (!t->row) return KF_EIO;
+    for (size_t i = 0; i < NCOLUMNS; i++)
+        json_object_set_new(t->row, columns[i].name,
+                            columns[i].type == 's' ? json_null() : json_integer(0));
+    kf_ticket_set_i(t, "project_id", project);
+    kf_ticket_set_s(t, "status", "new");
+    kf_ticket_set_i(t, "is_open", 1);
+    kf_ticket_set_s(t, "caller_name", "");
+    kf_ticket_set_s(t, "description", "");
+    kf_ticket_set_i(t, "created_at", now);
+    kf_ticket_set_i(t, "updated_at", now);
+    kf_ticket_set_i(t, "version", 1);
+    t->before_counts = json_array();
+    t->clocks_loaded = 1;
+    return t->before_counts ? KF_OK : KF_EIO;
+}
+
+static void bind_column(kf_stmt *st, int idx, const kf_ticket *t, const column *c)
+{
+    json_t *v = json_object_get(t->row, c->name);
+    if (c->type == 's') {
+        kf_stmt_bind_text(st, idx, json_string_value(v));
+    } else if (c->type == 'i' && json_integer_value(v) == 0) {
+        kf_stmt_bind_null(st, idx);
+    } else {
+        kf_stmt_bind_i64(st, idx, json_integer_value(v));
+    }
+}
+
+static int read_row(kf_stmt *st, kf_ticket *t)
+{
+    t->row = json_object();
+    if (!t->row) return KF_EIO;
+    for (size_t i = 0; i < NCOLUMNS; i++) {
+        json_t *v;
+        if (columns[i].type == 's')
+            v = kf_stmt_isnull(st, (int)i) ? json_null() : json_string(kf_stmt_text(st, (int)i));
+        else
+            v = json_integer(kf_stmt_isnull(st, (int)i) ? 0 : kf_stmt_i64(st, (int)i));
+        json_object_set_new(t->row, columns[i].name, v);
+    }
+    return KF_OK;
+}
+
+/* ---- queue counts ---- */
+
+/* The buckets an open ticket counts in (see the ticket_counts table). */
+static json_t *buckets_of(const kf_ticket *t)
+{
+    json_t *b = json_array();
+    if (!kf_ticket_i(t, "is_open")) return b;
+    char name[40];
+    json_array_append_new(b, json_string("open"));
+    if (!kf_ticket_i(t, "assignee_id")) json_array_append_new(b, json_string("unassigned"));
+    if (kf_ticket_i(t, "escalation_level") > 0) json_array_append_new(b, json_string("escalated"));
+    if (kf_ticket_i(t, "department_id")) {
+        snprintf(name, sizeof(name), "dept:%lld", (long long)kf_ticket_i(t, "department_id"));
+        json_array_append_new(b, json_string(name));
+    }
+    if (kf_ticket_i(t, "assignee_id")) {
+        snprintf(name, sizeof(name), "user:%lld", (long long)kf_ticket_i(t, "assignee_id"));
+        json_array_append_new(b, json_string(name));
+    }
+    return b;
+}
+
+static int in_list(const json_t *list, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) if (strcmp(json_string_value(v), s) == 0) return 1;
+    return 0;
+}
+
+#define COUNT_STRIPES 8
+
+static int bump(kf_tx *tx, int64_t project, const char *bucket, int64_t stripe, int64_t delta)
+{
+    return kf_tx_exec(
+        tx, NULL,
+        "INSERT INTO ticket_counts (project_id, bucket, stripe, n) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (project_id, bucket, stripe)"
+        " DO UPDATE SET n = ticket_counts.n + ?",
+        "isiii", project, bucket, stripe, delta, delta);
+}
+
+typedef struct {
+    const char *bucket;
+    int delta;
+} count_change;
+
+static int by_bucket(const void *a, const void *b)
+{
+    return strcmp(((const count_change *)a)->bucket, ((const count_change *)b)->bucket);
+}
+
+/* The buckets the ticket left and joined. They are applied in name order:
+ * two writers then take the counter rows' locks in the same order on
+ * PostgreSQL and cannot deadlock. */
+static int update_counts(kf_tx *tx, kf_ticket *t)
+{
+    json_t *after = buckets_of(t);
+    if (!after) return KF_EIO;
+    count_change changes[16];
+    size_t n = 0, i;
+    json_t *v;
+    json_array_foreach(t->before_counts, i, v)
+    {
+        if (n < 16 && !in_list(after, json_string_value(v)))
+            changes[n++] = (count_change){json_string_value(v), -1};
+    }
+    json_array_foreach(after, i, v)
+    {
+        if (n < 16 && !in_list(t->before_counts, json_string_value(v)))
+            changes[n++] = (count_change){json_string_value(v), 1};
+    }
+    qsort(changes, n, sizeof(changes[0]), by_bucket);
+    int64_t project = kf_ticket_i(t, "project_id");
+    int64_t stripe = kf_ticket_i(t, "id") % COUNT_STRIPES;
+    int rc = KF_OK;
+    for (i = 0; i < n && rc == KF_OK; i++)
+        rc = bump(tx, project, changes[i].bucket, stripe, changes[i].delta);
+    json_decref(t->before_counts); /* the names in CHANGES are not used after this */
+    t->before_counts = after;
+    return rc;
+}
+
+/* ---- clocks ---- */
+
+static const char clock_select_sql[] =
+    "SELECT id, milestone, basis, target_ms, remind_percent, escalate_after_ms, pause_on_hold,"
+    " restart_on_reopen, state, started_at, due_at, met_at, paused_at, paused_ms, remind_at,"
+    " reminded_at, breached_at, escalate_at, escalated_at FROM ticket_clocks WHERE ticket_id = ?";
+
+static int load_clocks(kf_tx *tx, kf_ticket *t)
+{
+    kf_stmt *st;
+    int rc = kf_tx_query(tx, &st, clock_select_sql, "i", kf_ticket_i(t, "id"));
+    if (rc != KF_OK) return rc;
+    while ((rc = kf_stmt_step(st)) == KF_ROW) {
+        int m = kf_milestone_parse(kf_stmt_text(st, 1));
+        if (m < 0) continue;
+        kf_clock *c = &t->clocks[m];
+        memset(c, 0, sizeof(*c));
+        c->id = kf_stmt_i64(st, 0);
+        c->t.milestone = (kf_milestone)m;
+        int basis = kf_basis_parse(kf_stmt_text(st, 2));
+        c->t.basis = basis < 0 ? KF_BASIS_WORKING : (kf_basis)basis;
+        c->t.target_ms = kf_stmt_i64(st, 3);
+        c->t.remind_percent = (int)kf_stmt_i64(st, 4);
+        c->t.escalate_after_ms = kf_stmt_i64(st, 5);
+        c->t.pause_on_hold = (int)kf_stmt_i64(st, 6);
+        c->t.restart_on_reopen = (int)kf_stmt_i64(st, 7);
+        int state = kf_clock_state_parse(kf_stmt_text(st, 8));
+        c->state = state < 0 ? KF_CLOCK_CANCELLED : (kf_clock_state)state;
+        int64_t *times[] = {&c->started_at,  &c->due_at,      &c->met_at,      &c->paused_at,
+                            &c->paused_ms,   &c->remind_at,   &c->reminded_at, &c->breached_at,
+                            &c->escalate_at, &c->escalated_at};
+        for (int i = 0; i < 10; i++)
+            *times[i] = kf_stmt_isnull(st, 9 + i) ? 0 : kf_stmt_i64(st, 9 + i);
+        t->has_clock[m] = 1;
+    }
+    t->clocks_loaded = 1;
+    return rc == KF_DONE ? KF_OK : rc;
+}
+
+static void bind_time(kf_stmt *st, int idx, int64_t v)
+{
+    if (v)
+        kf_stmt_bind_i64(st, idx, v);
+    else
+        kf_stmt_bind_null(st, idx);
+}
+
+static int save_clock(kf_tx *tx, int64_t ticket, kf_clock *c)
+{
+    kf_stmt *st;
+    int rc;
+    if (c->id) {
+        rc = kf_tx_prepare(tx,
+                           "UPDATE ticket_clocks SET basis = ?, target_ms = ?, remind_percent = ?,"
+                           " escalate_after_ms = ?, pause_on_hold = ?, restart_on_reopen = ?,"
+                           " state = ?, started_at = ?, due_at = ?, met_at = ?, paused_at = ?,"
+                           " paused_ms = ?, remind_at = ?, reminded_at = ?, breached_at = ?,"
+                           " escalate_at = ?, escalated_at = ? WHERE id = ?",
+                           &st);
+    } else {
+        rc = kf_tx_prepare(tx,
+                           "INSERT INTO ticket_clocks (basis, target_ms, remind_percent,"
+                           " escalate_after_ms, pause_on_hold, restart_on_reopen, state,"
+                           " started_at, due_at, met_at, paused_at, paused_ms, remind_at,"
+                           " reminded_at, breached_at, escalate_at, escalated_at, ticket_id,"
+                           " milestone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                           " ?, ?, ?) RETURNING id",
+                           &st);
+    }
+    if (rc != KF_OK) return rc;
+    kf_stmt_bind_text(st, 1, kf_basis_name(c->t.basis));
+    kf_stmt_bind_i64(st, 2, c->t.target_ms);
+    kf_stmt_bind_i64(st, 3, c->t.remind_percent);
+    kf_stmt_bind_i64(st, 4, c->t.escalate_after_ms);
+    kf_stmt_bind_i64(st, 5, c->t.pause_on_hold);
+    kf_stmt_bind_i64(st, 6, c->t.restart_on_reopen);
+    kf_stmt_bind_text(st, 7, kf_clock_state_name(c->state));
+    bind_time(st, 8, c->started_at);
+    bind_time(st, 9, c->due_at);
+    bind_time(st, 10, c->met_at);
+    bind_time(st, 11, c->paused_at);
+    kf_stmt_bind_i64(st, 12, c->paused_ms);
+    bind_time(st, 13, c->remind_at);
+    bind_time(st, 14, c->reminded_at);
+    bind_time(st, 15, c->breached_at);
+    bind_time(st, 16, c->escalate_at);
+    bind_time(st, 17, c->escalated_at);
+    if (c->id) {
+        kf_stmt_bind_i64(st, 18, c->id);
+    } else {
+        kf_stmt_bind_i64(st, 18, ticket);
+        kf_stmt_bind_text(st, 19, kf_milestone_name(c->t.milestone));
+    }
+    rc = kf_stmt_step(st);
+    if (!c->id && rc == KF_ROW) {
+        c->id = kf_stmt_i64(st, 0);
+        rc = kf_stmt_step(st);
+    }
+    return rc == KF_DONE ? KF_OK : rc;
+}
+
+/* The earliest open deadline and the next alarm, kept on the row so that
+ * finding due work is an index range scan. */
+static void compute_next(kf_ticket *t)
+{
+    int64_t next_due = 0, next_alarm = 0;
+    for (int m = 0; m < KF_MS_COUNT; m++) {
+        if (!t->has_clock[m]) continue;
+        int64_t due = kf_clock_open_due(&t->clocks[m]);
+        int64_t alarm = kf_clock_next_alarm(&t->clocks[m]);
+        if (due && (!next_due || due < next_due)) next_due = due;
+        if (alarm && (!next_alarm || alarm < next_alarm)) next_alarm = alarm;
+    }
+    kf_ticket_set_i(t, "next_due_at", next_due);
+    kf_ticket_set_i(t, "next_alarm_at", next_alarm);
+}
+
+static int save_clocks(kf_tx *tx, kf_ticket *t)
+{
+    for (int m = 0; m < KF_MS_COUNT; m++) {
+        if (!t->has_clock[m]) continue;
+        int rc = save_clock(tx, kf_ticket_i(t, "id"), &t->clocks[m]);
+        if (rc != KF_OK) return rc;
+    }
+    return KF_OK;
+}
+
+/* ---- the row ---- */
+
+int kf_ticket_insert(kf_tx *tx, kf_ticket *t)
+{
+    kf_stmt *st;
+    compute_next(t);
+    int rc = kf_tx_prepare(tx, insert_sql, &st);
+    if (rc != KF_OK) return rc;
+    for (size_t i = 1; i < NCOLUMNS; i++)
+        bind_column(st, (int)i, t, &columns[i]);
+    rc = kf_stmt_step(st);
+    if (rc != KF_ROW) return rc == KF_DONE ? KF_EDB : rc;
+    kf_ticket_set_i(t, "id", kf_stmt_i64(st, 0));
+    rc = kf_stmt_step(st);
+    if (rc != KF_DONE) return rc == KF_ROW ? KF_EDB : rc;
+    rc = save_clocks(tx, t);
+    return rc == KF_OK ? update_counts(tx, t) : rc;
+}
+
+static int load(kf_tx *tx, int64_t id, kf_ticket *t)
+{
+    memset(t, 0, sizeof(*t));
+    kf_stmt *st;
+    int rc = kf_tx_query(tx, &st, select_sql, "i", id);
+    if (rc != KF_OK) return rc;
+    rc = kf_stmt_step(st);
+    if (rc != KF_ROW) return rc == KF_DONE ? KF_ENOTFOUND : rc;
+    rc = read_row(st, t);
+    if (rc != KF_OK) return rc;
+    t->before_counts = buckets_of(t);
+    if (!t->before_counts) return KF_EIO;
+    return load_clocks(tx, t);
+}
+
+int kf_ticket_lock(kf_tx *tx, int64_t id, int64_t version, kf_ticket *t)
+{
+    int64_t changed = 0;
+    /* the version bump is the row lock: a second writer waits for it on
+     * PostgreSQL and then finds the version moved (409) */
+    int rc = kf_tx_exec(tx, &changed,
+                        "UPDATE tickets SET version = version + 1 WHERE id = ?"
+                        " AND (CAST(? AS BIGINT) = 0 OR version = ?)",
+                        "iii", id, version, version);
+    if (rc != KF_OK) return rc;
+    if (!changed) {
+        int64_t exists = 0;
+        rc = kf_tx_i64(tx, &exists, "SELECT COUNT(*) FROM tickets WHERE id = ?", "i", id);
+        if (rc != KF_OK) return rc;
+        memset(t, 0, sizeof(*t));
+        return exists ? KF_ESTALE : KF_ENOTFOUND;
+    }
+    return load(tx, id, t);
+}
+
+int kf_ticket_read(kf_tx *tx, int64_t id, kf_ticket *t)
+{
+    return load(tx, id, t);
+}
+
+int kf_ticket_save(kf_tx *tx, kf_ticket *t, int64_t now)
+{
+    kf_ticket_set_i(t, "updated_at", now);
+    kf_ticket_set_i(t, "is_open", kf_ticket_state_open(kf_ticket_status(t)));
+    compute_next(t);
+    kf_stmt *st;
+    int rc = kf_tx_prepare(tx, update_sql, &st);
+    if (rc != KF_OK) return rc;
+    int idx = 1;
+    for (size_t i = 0; i < NCOLUMNS; i++) {
+        const char *n = columns[i].name;
+        if (!strcmp(n, "id") || !strcmp(n, "project_id") || !strcmp(n, "created_by") ||
+            !strcmp(n, "created_at") || !strcmp(n, "version"))
+            continue;
+        bind_column(st, idx++, t, &columns[i]);
+    }
+    kf_stmt_bind_i64(st, idx, kf_ticket_i(t, "id"));
+    rc = kf_stmt_step(st);
+    if (rc != KF_DONE) return rc == KF_ROW ? KF_EDB : rc;
+    rc = save_clocks(tx, t);
+    return rc == KF_OK ? update_counts(tx, t) : rc;
+}
+
+void kf_ticket_release(kf_ticket *t)
+{
+    json_decref(t->row);
+    json_decref(t->before_counts);
+    t->row = t->before_counts = NULL;
+}
+
+int kf_ticket_event(kf_tx *tx, int64_t ticket, int64_t actor, const char *kind, const char *from,
+                    const char *to, const char *note, const json_t *data, int64_t now)
+{
+    char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+    kf_stmt *st;
+    int rc = kf_tx_prepare(tx,
+                           "INSERT INTO ticket_events (ticket_id, actor_id, kind, from_status,"
+                           " to_status, note, data, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           &st);
+    if (rc == KF_OK) {
+        kf_stmt_bind_i64(st, 1, ticket);
+        if (actor)
+            kf_stmt_bind_i64(st, 2, actor);
+        else
+            kf_stmt_bind_null(st, 2);
+        kf_stmt_bind_text(st, 3, kind);
+        kf_stmt_bind_text(st, 4, from);
+        kf_stmt_bind_text(st, 5, to);
+        kf_stmt_bind_text(st, 6, note ? note : "");
+        kf_stmt_bind_text(st, 7, text);
+        kf_stmt_bind_i64(st, 8, now);
+        rc = kf_stmt_step(st);
+        rc = rc == KF_DONE ? KF_OK : rc;
+    }
+    free(text);
+    return rc;
+}
+
+int kf_ticket_category_chain(kf_tx *tx, int64_t category, int64_t *chain, int *n)
+{
+    *n = 0;
+    while (category && *n < 8) {
+        chain[(*n)++] = category;
+        int64_t parent = 0;
+        int rc = kf_tx_i64(tx, &parent,
+                           "SELECT COALESCE(parent_id, 0) FROM ticket_categories WHERE id = ?", "i",
+                           category);
+        if (rc == KF_ENOTFOUND) break;
+        if (rc != KF_OK) return rc;
+        category = parent;
+    }
+    return KF_OK;
+}

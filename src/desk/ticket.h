@@ -1,0 +1,77 @@
+/* A ticket as the service desk reads and writes it inside one write
+ * transaction: the row (as a JSON object of its columns), its clocks, and the
+ * bookkeeping every change carries — an append-only event, the maintained
+ * queue counts, the earliest open deadline and the next alarm.
+ *
+ * Ownership: kf_ticket_load fills a kf_ticket whose ROW the caller releases
+ * with kf_ticket_release. Functions return KF_* codes. */
+#ifndef KF_DESK_TICKET_H
+#define KF_DESK_TICKET_H
+
+#include "desk/calendar.h"
+#include "domain/sla.h"
+#include "domain/ticket_flow.h"
+#include "store/store.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+extern const char *const kf_ticket_types[];    /* repair, complaint, … NULL-terminated */
+extern const char *const kf_ticket_channels[]; /* phone, visit, portal, staff, api */
+extern const char *const kf_ticket_severities[];
+extern const char *const kf_hold_reasons[]; /* customer, materials, third_party */
+
+typedef struct {
+    json_t *row;           /* every column; owned */
+    json_t *before_counts; /* the queue buckets the row was in when loaded (owned) */
+    kf_clock clocks[KF_MS_COUNT];
+    int has_clock[KF_MS_COUNT];
+    int clocks_loaded;
+} kf_ticket;
+
+/* Field access on the row. */
+int64_t kf_ticket_i(const kf_ticket *t, const char *col);       /* 0 for NULL */
+const char *kf_ticket_s(const kf_ticket *t, const char *col);   /* NULL for NULL */
+void kf_ticket_set_i(kf_ticket *t, const char *col, int64_t v); /* 0 stores NULL for ids/times */
+void kf_ticket_set_s(kf_ticket *t, const char *col, const char *v);
+kf_ticket_state kf_ticket_status(const kf_ticket *t);
+
+/* kf_ticket_new: an empty ticket row for PROJECT created at NOW. */
+int kf_ticket_new(kf_ticket *t, int64_t project, int64_t now);
+/* kf_ticket_insert: writes the new row (sets "id") and its clocks. */
+int kf_ticket_insert(kf_tx *tx, kf_ticket *t);
+/* kf_ticket_lock: takes ID for writing: checks VERSION when it is not 0
+ * (KF_ESTALE when it differs), bumps the version, loads row and clocks.
+ * KF_ENOTFOUND when there is no such ticket. */
+int kf_ticket_lock(kf_tx *tx, int64_t id, int64_t version, kf_ticket *t);
+/* kf_ticket_read: the row and clocks for showing (no lock). */
+int kf_ticket_read(kf_tx *tx, int64_t id, kf_ticket *t);
+/* kf_ticket_save: writes the changed row and clocks, the counts, the next
+ * deadline and alarm. */
+int kf_ticket_save(kf_tx *tx, kf_ticket *t, int64_t now);
+void kf_ticket_release(kf_ticket *t);
+
+/* kf_ticket_event: appends an event to the ticket's timeline. ACTOR 0 is the
+ * system. FROM/TO may be NULL; DATA (borrowed, may be NULL) is stored as JSON. */
+int kf_ticket_event(kf_tx *tx, int64_t ticket, int64_t actor, const char *kind, const char *from,
+                    const char *to, const char *note, const json_t *data, int64_t now);
+
+/* Clocks. */
+/* kf_ticket_policy: picks the policy for the ticket's type, severity,
+ * project and category (most specific wins) and fills TARGETS; *n 0 when no
+ * policy applies. Sets the row's policy_id. */
+int kf_ticket_policy(kf_tx *tx, kf_ticket *t, kf_sla_target *targets, int *n);
+/* kf_ticket_clocks_on: moves the clocks for a change of state FROM → TO at NOW. */
+int kf_ticket_clocks_on(kf_ticket *t, const kf_workcal *cal, kf_ticket_state from,
+                        kf_ticket_state to, int64_t now);
+/* kf_ticket_clocks_retarget: the documented re-targeting rule after a change
+ * of type, category or severity (docs/tickets.md). */
+int kf_ticket_clocks_retarget(kf_tx *tx, kf_ticket *t, const kf_workcal *cal, int64_t now);
+/* kf_ticket_clocks_json: the clocks as shown on the ticket. New reference. */
+json_t *kf_ticket_clocks_json(const kf_ticket *t, const kf_workcal *cal, int64_t now);
+
+/* kf_ticket_category_chain: the category and its ancestors (up to 8) into
+ * CHAIN, returning how many (0 when CATEGORY is 0). */
+int kf_ticket_category_chain(kf_tx *tx, int64_t category, int64_t *chain, int *n);
+
+#endif
