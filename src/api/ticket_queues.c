@@ -29,9 +29,9 @@ static json_t *id_or_null(int64_t v)
     " project_id IN (SELECT id FROM projects WHERE CAST(? AS BIGINT) = 1"                          \
     " UNION SELECT project_id FROM user_projects WHERE user_id = ?)"
 
-json_t *kf_ticket_summary_row(kf_req *req, kf_stmt *st)
+/* The short form of a ticket in a list (SUMMARY_COLUMNS). New reference. */
+static json_t *summary_row(kf_stmt *st)
 {
-    (void)req;
     return json_pack(
         "{s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:o, s:s, s:o, s:o, s:I}", "id",
         (json_int_t)kf_stmt_i64(st, 0), "project_id", (json_int_t)kf_stmt_i64(st, 1), "type",
@@ -211,7 +211,7 @@ static void ticket_list(kf_req *req)
     json_t *items = json_array();
     int64_t last_id = 0, last_due = 0;
     while ((rc = kf_stmt_step(st)) == KF_ROW) {
-        json_array_append_new(items, kf_ticket_summary_row(req, st));
+        json_array_append_new(items, summary_row(st));
         last_id = kf_stmt_i64(st, 0);
         last_due = kf_stmt_i64(st, 10);
     }

@@ -43,8 +43,6 @@ int kf_ticket_with(kf_tx *tx, kf_ticket_job *j, void *ctx,
  * CAL may be NULL to leave out the used minutes). New reference. */
 json_t *kf_ticket_present(kf_req *req, kf_tx *tx, const kf_ticket *t, const kf_desk_calendar *cal,
                           int64_t now);
-/* kf_ticket_summary: the short form for lists. New reference. */
-json_t *kf_ticket_summary_row(kf_req *req, kf_stmt *st);
 /* kf_ticket_today: the project's date "YYYY-MM-DD" at NOW into OUT (11 bytes). */
 void kf_ticket_today(const kf_desk_calendar *cal, int64_t now, char *out);
 

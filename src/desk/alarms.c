@@ -23,7 +23,6 @@ struct kf_alarms {
 };
 
 typedef struct {
-    kf_app *app;
     const int64_t *ids;
     int n;
     int64_t now;
@@ -60,7 +59,7 @@ static int send(kf_tx *tx, kf_ticket *t, const kf_clock *c, unsigned fired, int6
     return rc;
 }
 
-static int fire_one(kf_tx *tx, kf_app *app, int64_t id, int64_t now)
+static int fire_one(kf_tx *tx, int64_t id, int64_t now)
 {
     kf_ticket t;
     int rc = kf_ticket_lock(tx, id, 0, &t);
@@ -75,7 +74,6 @@ static int fire_one(kf_tx *tx, kf_app *app, int64_t id, int64_t now)
         if (fired) rc = send(tx, &t, &t.clocks[m], fired, now);
     }
     if (rc == KF_OK) rc = kf_ticket_save(tx, &t, now);
-    (void)app;
     kf_ticket_release(&t);
     return rc;
 }
@@ -84,7 +82,7 @@ static int fire_job_run(kf_tx *tx, void *ctx)
 {
     fire_job *j = ctx;
     for (int i = 0; i < j->n; i++) {
-        int rc = fire_one(tx, j->app, j->ids[i], j->now);
+        int rc = fire_one(tx, j->ids[i], j->now);
         if (rc != KF_OK) return rc;
     }
     return KF_OK;
@@ -124,7 +122,7 @@ int kf_alarms_run_due(kf_app *app, int64_t now, int *fired)
          * ticket's lock while waiting for another's (no deadlock with agents). */
         int step = kf_store_backend(app->store) == KF_BACKEND_POSTGRES ? 1 : n;
         for (int i = 0; i < n && rc == KF_OK; i += step) {
-            fire_job job = {app, ids + i, step, now};
+            fire_job job = {ids + i, step, now};
             rc = kf_store_write(app->store, fire_job_run, &job);
         }
         if (rc != KF_OK) break;

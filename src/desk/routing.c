@@ -109,27 +109,6 @@ int kf_desk_route(kf_tx *tx, kf_ticket *t, const char *today)
     return KF_OK;
 }
 
-int kf_desk_user_open(kf_tx *tx, int64_t project, int64_t user, int64_t *n)
-{
-    char bucket[40];
-    snprintf(bucket, sizeof(bucket), "user:%lld", (long long)user);
-    int rc = kf_tx_i64(tx, n,
-                       "SELECT COALESCE(SUM(n), 0) FROM ticket_counts WHERE project_id = ?"
-                       " AND bucket = ?",
-                       "is", project, bucket);
-    if (rc == KF_ENOTFOUND) {
-        *n = 0;
-        return KF_OK;
-    }
-    return rc;
-}
-
-int kf_desk_department_cap(kf_tx *tx, int64_t department, int64_t *cap)
-{
-    return kf_tx_i64(tx, cap, "SELECT max_open_per_person FROM departments WHERE id = ?", "i",
-                     department);
-}
-
 int kf_desk_is_member(kf_tx *tx, int64_t department, int64_t user, int *yes)
 {
     int64_t n = 0;

@@ -21,10 +21,6 @@ int kf_desk_route(kf_tx *tx, kf_ticket *t, const char *today);
  * at the cap). Remembers the pick for round-robin. */
 int kf_desk_pick_assignee(kf_tx *tx, int64_t project, int64_t department, int64_t *user);
 
-/* kf_desk_user_open: USER's open tickets in PROJECT (the maintained count). */
-int kf_desk_user_open(kf_tx *tx, int64_t project, int64_t user, int64_t *n);
-/* kf_desk_department_cap: DEPARTMENT's cap of open tickets per person (0: none). */
-int kf_desk_department_cap(kf_tx *tx, int64_t department, int64_t *cap);
 /* kf_desk_is_member: 1 in *yes when USER is a member of DEPARTMENT. */
 int kf_desk_is_member(kf_tx *tx, int64_t department, int64_t user, int *yes);
 
