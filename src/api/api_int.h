@@ -10,6 +10,9 @@
 
 #include <jansson.h>
 
+/* The kinds of responsible department (责任端口), NULL-terminated
+ * (departments.c; routing rules name them too). */
+extern const char *const kf_department_kinds[];
 /* kf_api_actor: the audit actor for REQ (borrowed strings). */
 kf_actor kf_api_actor(const kf_req *req);
 /* kf_api_time: an RFC 3339 UTC string for MS (0 → null). New reference. */

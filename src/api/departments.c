@@ -14,8 +14,8 @@
 
 /* ---- departments ---- */
 
-static const char *const department_kinds[] = {"engineering", "design",   "cost",  "sales",
-                                               "property",    "external", "other", NULL};
+const char *const kf_department_kinds[] = {"engineering", "design",   "cost",  "sales",
+                                           "property",    "external", "other", NULL};
 
 /* How tickets reach a person: by hand, or automatically among the members
  * on duty (see src/desk/routing.c). */
@@ -25,7 +25,7 @@ static const char *const dispatch_modes[] = {"manual", "round_robin", "least_loa
 static const kf_col department_cols[] = {
     {.name = "code", .type = KF_COL_TEXT, .flags = KF_COL_REQUIRED | KF_COL_FILTER, .min = 1, .max = 32},
     {.name = "name", .type = KF_COL_TEXT, .flags = KF_COL_REQUIRED, .min = 1, .max = 64},
-    {.name = "kind", .type = KF_COL_ENUM, .flags = KF_COL_FILTER, .values = department_kinds, .def = "other"},
+    {.name = "kind", .type = KF_COL_ENUM, .flags = KF_COL_FILTER, .values = kf_department_kinds, .def = "other"},
     {.name = "dispatch_mode", .type = KF_COL_ENUM, .values = dispatch_modes, .def = "manual"},
     {.name = "max_open_per_person", .type = KF_COL_INT, .min = 0, .max = 100000, .def = "0"},
 };

@@ -12,17 +12,6 @@
 
 #include <string.h>
 
-const char *const kf_dcfg_ticket_types[] = {"repair",     "complaint", "inquiry", "service_request",
-                                            "suggestion", "praise",    NULL};
-const char *const kf_dcfg_severities[] = {"general", "major", NULL};
-
-int kf_dcfg_in_list(const char *const *values, const char *s)
-{
-    for (; s && *values; values++)
-        if (strcmp(*values, s) == 0) return 1;
-    return 0;
-}
-
 /* ---- rows as JSON ---- */
 
 /* The current row of ST as JSON, column I named COLS[I]; SQL NULL → null. */
@@ -156,7 +145,7 @@ void kf_dcfg_read_enum(kf_input *in, json_t *row, const char *f, const char *con
         return;
     }
     const char *s = kf_input_str(in, f, 0, 1, 32);
-    if (s && !kf_dcfg_in_list(values, s))
+    if (s && !kf_in_list(values, s))
         kf_input_fail(in, f, "not_in_list");
     else if (s)
         json_object_set_new(row, f, json_string(s));

@@ -7,6 +7,7 @@
 #define KF_DESK_CONFIG_INT_H
 
 #include "api/api_int.h"
+#include "desk/ticket.h"
 #include "http/router.h"
 
 #include <jansson.h>
@@ -29,11 +30,8 @@ typedef struct {
 } kf_dcfg_route;
 int kf_dcfg_add_routes(kf_router *r, const kf_dcfg_route *routes, size_t n);
 
-/* The values of a ticket's type and severity; NULL-terminated. */
-extern const char *const kf_dcfg_ticket_types[];
-extern const char *const kf_dcfg_severities[];
-/* kf_dcfg_in_list: 1 when S (may be NULL) is one of the NULL-terminated VALUES. */
-int kf_dcfg_in_list(const char *const *values, const char *s);
+/* A ticket's types and severities and kf_in_list come from desk/ticket.h;
+ * department kinds from api_int.h. */
 
 /* ---- rows as JSON ---- */
 

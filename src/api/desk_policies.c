@@ -40,9 +40,8 @@ static void policies_list(kf_req *req)
     int64_t project = 0;
     const char *type = kf_query_str(&in, "type", 32);
     const char *severity = kf_query_str(&in, "severity", 32);
-    if (type && !kf_dcfg_in_list(kf_dcfg_ticket_types, type))
-        kf_input_fail(&in, "type", "not_in_list");
-    if (severity && !kf_dcfg_in_list(kf_dcfg_severities, severity))
+    if (type && !kf_in_list(kf_ticket_types, type)) kf_input_fail(&in, "type", "not_in_list");
+    if (severity && !kf_in_list(kf_ticket_severities, severity))
         kf_input_fail(&in, "severity", "not_in_list");
     kf_query_i64(&in, "project_id", 1, INT64_MAX, &project);
     if (kf_input_end(&in)) return;
@@ -112,7 +111,7 @@ static const char *target_enum(kf_input *in, const json_t *t, size_t i, const ch
         kf_input_fail(in, field, "must_be_string");
         return NULL;
     }
-    if (!kf_dcfg_in_list(values, json_string_value(v))) {
+    if (!kf_in_list(values, json_string_value(v))) {
         kf_input_fail(in, field, "not_in_list");
         return NULL;
     }
@@ -136,7 +135,7 @@ static json_t *read_target(kf_input *in, const json_t *t, size_t i, unsigned *se
     int bad = 0;
     json_object_foreach((json_t *)t, key, v)
     {
-        if (kf_dcfg_in_list(keys, key)) continue;
+        if (kf_in_list(keys, key)) continue;
         snprintf(field, sizeof(field), "targets[%zu].%.32s", i, key);
         kf_input_fail(in, field, "unknown_field");
         bad = 1;
@@ -201,8 +200,8 @@ static void read_targets(kf_input *in, json_t *row, int required)
 static void read_policy(kf_input *in, json_t *row, int create)
 {
     kf_dcfg_read_text(in, row, "name", 64, create);
-    kf_dcfg_read_enum(in, row, "type", kf_dcfg_ticket_types, 0, create);
-    kf_dcfg_read_enum(in, row, "severity", kf_dcfg_severities, 0, create);
+    kf_dcfg_read_enum(in, row, "type", kf_ticket_types, 0, create);
+    kf_dcfg_read_enum(in, row, "severity", kf_ticket_severities, 0, create);
     kf_dcfg_read_opt_id(in, row, "project_id");
     kf_dcfg_read_opt_id(in, row, "category_id");
     read_targets(in, row, create);

@@ -8,8 +8,6 @@
 #include "core/err.h"
 
 static const char *const warranties[] = {"in", "out", NULL};
-static const char *const department_kinds[] = {"engineering", "design",   "cost",  "sales",
-                                               "property",    "external", "other", NULL};
 
 static const kf_dcfg_col rule_cols[] = {
     {"id", COL_INT},
@@ -73,12 +71,12 @@ static void read_rule(kf_input *in, json_t *row, int create)
     kf_dcfg_read_text(in, row, "name", 64, create);
     kf_dcfg_read_opt_id(in, row, "project_id");
     kf_dcfg_read_opt_id(in, row, "building_id");
-    kf_dcfg_read_enum(in, row, "type", kf_dcfg_ticket_types, 1, 0);
+    kf_dcfg_read_enum(in, row, "type", kf_ticket_types, 1, 0);
     kf_dcfg_read_opt_id(in, row, "category_id");
-    kf_dcfg_read_enum(in, row, "severity", kf_dcfg_severities, 1, 0);
+    kf_dcfg_read_enum(in, row, "severity", kf_ticket_severities, 1, 0);
     kf_dcfg_read_enum(in, row, "warranty", warranties, 1, 0);
     kf_dcfg_read_opt_id(in, row, "department_id");
-    kf_dcfg_read_enum(in, row, "department_kind", department_kinds, 1, 0);
+    kf_dcfg_read_enum(in, row, "department_kind", kf_department_kinds, 1, 0);
     kf_dcfg_read_bool(in, row, "active");
     if (!create) return;
     static const char *const optional[] = {"project_id",    "building_id",    "type",

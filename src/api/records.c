@@ -6,6 +6,7 @@
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
+#include "core/tz.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -212,14 +213,10 @@ static void bind_col(kf_stmt *st, int idx, const kf_col *c, const json_t *v)
 
 int kf_date_valid(const char *s)
 {
-    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') return 0;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return 0;
-    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-    if (y < 1900 || y > 2199 || m < 1 || m > 12 || d < 1 || d > days[m - 1]) return 0;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return !(m == 2 && d == 29 && !leap);
+    int64_t days;
+    if (kf_date_parse(s, &days) != 0) return 0;
+    int y = atoi(s); /* a real date: the first four characters are the year */
+    return y >= 1900 && y <= 2199;
 }
 
 /* "89.5", "-3", "120.25": exact, no floating point; -1 for anything else. */

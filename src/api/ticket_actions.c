@@ -208,8 +208,6 @@ static int transition_write(kf_tx *tx, void *ctx)
     return kf_ticket_with(tx, &ti->job, ti, transition_cb);
 }
 
-static const char *const hold_reason_list[] = {"customer", "materials", "third_party", NULL};
-
 static void read_transition(kf_input *in, transition_input *ti)
 {
     const char *to = kf_input_str(in, "to", 1, 1, 32);
@@ -223,10 +221,8 @@ static void read_transition(kf_input *in, transition_input *ti)
     ti->note = kf_input_str(in, "note", note_required, 1, 2000);
     if (ti->to == KF_TS_ON_HOLD) {
         ti->hold_reason = kf_input_str(in, "hold_reason", 1, 1, 32);
-        int ok = 0;
-        for (int i = 0; ti->hold_reason && hold_reason_list[i]; i++)
-            ok |= strcmp(hold_reason_list[i], ti->hold_reason) == 0;
-        if (ti->hold_reason && !ok) kf_input_fail(in, "hold_reason", "not_in_list");
+        if (ti->hold_reason && !kf_in_list(kf_hold_reasons, ti->hold_reason))
+            kf_input_fail(in, "hold_reason", "not_in_list");
     }
     if (ti->to == KF_TS_SCHEDULED) {
         ti->plan = kf_input_str(in, "plan", 1, 1, 2000);

@@ -15,19 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int in_list(const char *const *list, const char *v)
-{
-    for (size_t i = 0; v && list[i]; i++)
-        if (strcmp(list[i], v) == 0) return 1;
-    return 0;
-}
-
 /* An enum field: NULL when absent or not one of LIST (the reason is recorded). */
 static const char *input_enum(kf_input *in, const char *field, int required,
                               const char *const *list)
 {
     const char *v = kf_input_str(in, field, required, 1, 32);
-    if (v && !in_list(list, v)) {
+    if (v && !kf_in_list(list, v)) {
         kf_input_fail(in, field, "not_in_list");
         return NULL;
     }
@@ -121,18 +114,26 @@ typedef struct {
     char request_hash[KF_TOKEN_HASH_LEN];
 } intake;
 
+/* A ticket's category must exist and be active; a problem goes to IN. */
+static int check_category(kf_tx *tx, kf_input *in, int64_t category)
+{
+    if (!category) return KF_OK;
+    int64_t active = 0;
+    int rc =
+        kf_tx_i64(tx, &active, "SELECT active FROM ticket_categories WHERE id = ?", "i", category);
+    if (rc == KF_ENOTFOUND || (rc == KF_OK && !active)) {
+        kf_input_fail(in, "category_id", "unknown_category");
+        return KF_OK;
+    }
+    return rc;
+}
+
 static int check_intake_refs(kf_tx *tx, intake *it)
 {
     kf_input *in = it->job.in;
-    int ok = 1, rc = KF_OK;
-    if (it->category) {
-        int64_t active = 0;
-        rc = kf_tx_i64(tx, &active, "SELECT active FROM ticket_categories WHERE id = ?", "i",
-                       it->category);
-        if (rc == KF_ENOTFOUND || (rc == KF_OK && !active))
-            kf_input_fail(in, "category_id", "unknown_category");
-        if (rc != KF_OK && rc != KF_ENOTFOUND) return rc;
-    }
+    int ok = 1;
+    int rc = check_category(tx, in, it->category);
+    if (rc != KF_OK) return rc;
     const struct {
         const char *table, *field;
         int64_t id;
@@ -525,15 +526,7 @@ static int patch_apply(kf_tx *tx, patch_input *p, kf_ticket *t, const kf_desk_ca
         (rc = kf_ticket_check_ref(tx, "units", p->unit, project, &ok)) != KF_OK)
         return rc;
     if (!ok) kf_input_fail(j->in, "unit_id", "unknown_reference");
-    if (p->has_category && p->category) {
-        int64_t active = 0;
-        rc = kf_tx_i64(tx, &active, "SELECT active FROM ticket_categories WHERE id = ?", "i",
-                       p->category);
-        if (rc == KF_ENOTFOUND || (rc == KF_OK && !active))
-            kf_input_fail(j->in, "category_id", "unknown_category");
-        else if (rc != KF_OK)
-            return rc;
-    }
+    if (p->has_category && (rc = check_category(tx, j->in, p->category)) != KF_OK) return rc;
     if (j->in->fields) return KF_EINVAL;
     json_t *before = json_object(), *after = json_object();
     int reclassified = changed_s(t, "type", p->type, before, after);

@@ -37,9 +37,7 @@ static int parse_target(const json_t *j, kf_sla_target *t)
 int kf_ticket_policy(kf_tx *tx, kf_ticket *t, kf_sla_target *targets, int *n)
 {
     *n = 0;
-    int64_t chain[8];
-    int nchain = 0;
-    int rc = kf_ticket_category_chain(tx, kf_ticket_i(t, "category_id"), chain, &nchain);
+    int rc = kf_ticket_categories(tx, t);
     if (rc != KF_OK) return rc;
     kf_stmt *st;
     rc = kf_tx_query(tx, &st,
@@ -59,8 +57,8 @@ int kf_ticket_policy(kf_tx *tx, kf_ticket *t, kf_sla_target *targets, int *n)
         int64_t cat = kf_stmt_i64(st, 2);
         if (cat) {
             int depth = -1;
-            for (int i = 0; i < nchain; i++)
-                if (chain[i] == cat) {
+            for (int i = 0; i < t->nchain; i++)
+                if (t->chain[i] == cat) {
                     depth = i;
                     break;
                 }

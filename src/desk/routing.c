@@ -37,7 +37,7 @@ static int department_of_kind(kf_tx *tx, int64_t project, const char *kind, int6
 }
 
 typedef struct {
-    int64_t chain[8];
+    const int64_t *chain; /* the ticket's category and its ancestors */
     int nchain;
     int64_t building;
     char warranty[16];
@@ -69,7 +69,9 @@ static int rule_matches(kf_stmt *st, const kf_ticket *t, const facts *f)
 int kf_desk_route(kf_tx *tx, kf_ticket *t, const char *today)
 {
     facts f = {.today = today};
-    int rc = kf_ticket_category_chain(tx, kf_ticket_i(t, "category_id"), f.chain, &f.nchain);
+    int rc = kf_ticket_categories(tx, t);
+    f.chain = t->chain;
+    f.nchain = t->nchain;
     if (rc == KF_OK)
         rc = unit_facts(tx, kf_ticket_i(t, "unit_id"), &f.building, f.warranty, sizeof(f.warranty));
     if (rc != KF_OK) return rc;

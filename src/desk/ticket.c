@@ -14,6 +14,13 @@ const char *const kf_ticket_channels[] = {"phone", "visit", "portal", "staff", "
 const char *const kf_ticket_severities[] = {"general", "major", NULL};
 const char *const kf_hold_reasons[] = {"customer", "materials", "third_party", NULL};
 
+int kf_in_list(const char *const *list, const char *s)
+{
+    for (; s && *list; list++)
+        if (strcmp(*list, s) == 0) return 1;
+    return 0;
+}
+
 /* 'i': integer (NULL when 0 for ids and times), 'n': integer never NULL, 's': text */
 typedef struct {
     const char *name;
@@ -186,7 +193,7 @@ static json_t *buckets_of(const kf_ticket *t)
     return b;
 }
 
-static int in_list(const json_t *list, const char *s)
+static int in_buckets(const json_t *list, const char *s)
 {
     size_t i;
     json_t *v;
@@ -228,12 +235,12 @@ static int update_counts(kf_tx *tx, kf_ticket *t)
     json_t *v;
     json_array_foreach(t->before_counts, i, v)
     {
-        if (n < 16 && !in_list(after, json_string_value(v)))
+        if (n < 16 && !in_buckets(after, json_string_value(v)))
             changes[n++] = (count_change){json_string_value(v), -1};
     }
     json_array_foreach(after, i, v)
     {
-        if (n < 16 && !in_list(t->before_counts, json_string_value(v)))
+        if (n < 16 && !in_buckets(t->before_counts, json_string_value(v)))
             changes[n++] = (count_change){json_string_value(v), 1};
     }
     qsort(changes, n, sizeof(changes[0]), by_bucket);
@@ -491,11 +498,15 @@ int kf_ticket_event(kf_tx *tx, int64_t ticket, int64_t actor, const char *kind, 
     return rc;
 }
 
-int kf_ticket_category_chain(kf_tx *tx, int64_t category, int64_t *chain, int *n)
+int kf_ticket_categories(kf_tx *tx, kf_ticket *t)
 {
-    *n = 0;
-    while (category && *n < 8) {
-        chain[(*n)++] = category;
+    int64_t category = kf_ticket_i(t, "category_id");
+    if (t->chain_known && t->chain_of == category) return KF_OK;
+    t->chain_known = 0;
+    t->chain_of = category;
+    t->nchain = 0;
+    while (category && t->nchain < 8) {
+        t->chain[t->nchain++] = category;
         int64_t parent = 0;
         int rc = kf_tx_i64(tx, &parent,
                            "SELECT COALESCE(parent_id, 0) FROM ticket_categories WHERE id = ?", "i",
@@ -504,5 +515,6 @@ int kf_ticket_category_chain(kf_tx *tx, int64_t category, int64_t *chain, int *n
         if (rc != KF_OK) return rc;
         category = parent;
     }
+    t->chain_known = 1;
     return KF_OK;
 }

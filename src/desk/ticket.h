@@ -20,6 +20,8 @@ extern const char *const kf_ticket_types[];    /* repair, complaint, … NULL-te
 extern const char *const kf_ticket_channels[]; /* phone, visit, portal, staff, api */
 extern const char *const kf_ticket_severities[];
 extern const char *const kf_hold_reasons[]; /* customer, materials, third_party */
+/* kf_in_list: 1 when S (may be NULL) is one of the NULL-terminated LIST. */
+int kf_in_list(const char *const *list, const char *s);
 
 typedef struct {
     json_t *row;           /* every column; owned */
@@ -27,6 +29,10 @@ typedef struct {
     kf_clock clocks[KF_MS_COUNT];
     int has_clock[KF_MS_COUNT];
     int clocks_loaded;
+    /* the category and its ancestors, read once for policy and routing
+     * (valid while chain_of is the row's category_id and chain_known is set) */
+    int64_t chain[8], chain_of;
+    int nchain, chain_known;
 } kf_ticket;
 
 /* Field access on the row. */
@@ -70,8 +76,8 @@ int kf_ticket_clocks_retarget(kf_tx *tx, kf_ticket *t, const kf_workcal *cal, in
 /* kf_ticket_clocks_json: the clocks as shown on the ticket. New reference. */
 json_t *kf_ticket_clocks_json(const kf_ticket *t, const kf_workcal *cal, int64_t now);
 
-/* kf_ticket_category_chain: the category and its ancestors (up to 8) into
- * CHAIN, returning how many (0 when CATEGORY is 0). */
-int kf_ticket_category_chain(kf_tx *tx, int64_t category, int64_t *chain, int *n);
+/* kf_ticket_categories: T's category and its ancestors (up to 8, nearest
+ * first), read once per category and kept on T; T->chain, T->nchain. */
+int kf_ticket_categories(kf_tx *tx, kf_ticket *t);
 
 #endif
