@@ -49,8 +49,9 @@ void kf_ticket_today(const kf_desk_calendar *cal, int64_t now, char *out)
 
 /* ---- writing ---- */
 
-/* J->result: the ticket J->shown as it stands after the write; 1 when the
- * request was already answered (the database could not be read). */
+/* J->result: the ticket J->shown as it stands after the write (a new ticket
+ * as the write stored it, J->made; any other read back); 1 when the request
+ * was already answered (the database could not be read). */
 static int show(kf_req *req, kf_ticket_job *j, int *answered)
 {
     kf_tx *tx = kf_req_read(req);
@@ -58,22 +59,27 @@ static int show(kf_req *req, kf_ticket_job *j, int *answered)
         *answered = 1;
         return KF_EBUSY;
     }
-    kf_ticket t;
-    int rc = kf_ticket_read(tx, j->shown, &t);
+    kf_ticket read = {0};
+    const kf_ticket *t = j->made;
+    int rc = KF_OK;
+    if (!t || kf_ticket_i(t, "id") != j->shown) {
+        rc = kf_ticket_read(tx, j->shown, &read);
+        t = &read;
+    }
     kf_desk_calendar *cal = NULL;
     if (rc == KF_OK)
-        rc = kf_calendar_cache_get(req->app->calendars, tx, kf_ticket_i(&t, "project_id"),
+        rc = kf_calendar_cache_get(req->app->calendars, tx, kf_ticket_i(t, "project_id"),
                                    kf_now_ms(), &cal);
-    if (rc == KF_OK) j->result = kf_ticket_present(req, tx, &t, cal, kf_app_now(req->app));
+    if (rc == KF_OK) j->result = kf_ticket_present(req, tx, t, cal, kf_app_now(req->app));
     kf_desk_calendar_free(cal);
-    kf_ticket_release(&t);
+    kf_ticket_release(&read);
     return rc;
 }
 
 void kf_ticket_job_run(kf_req *req, kf_ticket_job *j, kf_write_fn fn, int status)
 {
     j->req = req;
-    j->now = kf_app_now(req->app);
+    if (!j->now) j->now = kf_app_now(req->app); /* intake sets it before its reads */
     j->actor = req->auth ? req->auth->user.id : 0;
     int rc = kf_req_write(req, fn, j);
     /* the answer is built after the commit, outside the (single) writer */
@@ -112,6 +118,10 @@ typedef struct {
     char phone[40];
     int valid;
     char request_hash[KF_TOKEN_HASH_LEN];
+    /* the ticket as built before dispatch (intake_build); owned */
+    int built;
+    kf_ticket t;
+    kf_desk_calendar *cal;
 } intake;
 
 /* A ticket's category must exist and be active; a problem goes to IN. */
@@ -207,7 +217,7 @@ static int is_major_complaint(const kf_ticket *t)
 static int intake_valid(kf_tx *tx, intake *it, kf_ticket *t, const kf_desk_calendar *cal)
 {
     kf_sla_target targets[KF_MS_COUNT];
-    int n = 0, rc = kf_ticket_policy(tx, t, targets, &n);
+    int n = 0, rc = kf_ticket_policy(tx, it->job.req->app->policies, t, targets, &n);
     if (rc != KF_OK) return rc;
     for (int i = 0; i < n; i++) {
         kf_milestone m = targets[i].milestone;
@@ -228,6 +238,48 @@ static int intake_valid(kf_tx *tx, intake *it, kf_ticket *t, const kf_desk_calen
     return KF_OK;
 }
 
+/* The ticket as intake makes it before dispatch: references checked, the
+ * validity decision, and for a valid request its clocks and route. Reads
+ * only, so it runs on the request's read transaction and the single writer
+ * is left with dispatch and the inserts; it runs inside the write instead
+ * when a key seen before the write turned out not to be a replay. */
+static int intake_build(kf_tx *tx, intake *it)
+{
+    kf_ticket_job *j = &it->job;
+    int rc = check_intake_refs(tx, it);
+    if (rc == KF_OK)
+        rc = kf_calendar_cache_get(j->req->app->calendars, tx, it->project, j->now, &it->cal);
+    if (rc == KF_OK) rc = kf_ticket_new(&it->t, it->project, j->now);
+    if (rc != KF_OK) return rc;
+    fill_intake(&it->t, it);
+    if (!it->valid) {
+        kf_ticket_set_s(&it->t, "invalid_reason", it->invalid_reason);
+    } else if (it->answer) { /* an inquiry answered on the spot */
+        kf_ticket_set_s(&it->t, "answer", it->answer);
+        kf_ticket_set_s(&it->t, "resolution", it->answer);
+        kf_ticket_set_i(&it->t, "resolved_at", j->now);
+    } else if ((rc = intake_valid(tx, it, &it->t, it->cal)) != KF_OK) {
+        return rc;
+    }
+    it->built = 1;
+    return KF_OK;
+}
+
+/* Before the write, on the request's read transaction TX: a request whose
+ * key was used before is left to the write, which replays it; any other is
+ * built here. */
+static int intake_prepare(kf_tx *tx, intake *it)
+{
+    if (it->idem_key) {
+        int64_t seen = 0;
+        int rc = kf_tx_i64(tx, &seen,
+                           "SELECT COUNT(*) FROM idempotency_keys WHERE user_id = ? AND key = ?",
+                           "is", it->job.req->auth->user.id, it->idem_key);
+        if (rc != KF_OK || seen) return rc;
+    }
+    return intake_build(tx, it);
+}
+
 static int intake_write(kf_tx *tx, void *ctx)
 {
     intake *it = ctx;
@@ -235,71 +287,52 @@ static int intake_write(kf_tx *tx, void *ctx)
     int64_t existing = 0;
     int rc = idempotency_claim(tx, it, &existing);
     if (rc != KF_OK) return rc;
-    kf_desk_calendar *cal = NULL;
-    kf_ticket t = {0};
     if (existing) {
         j->replayed = 1;
         j->shown = existing;
-        goto out;
+        return KF_OK;
     }
-    if ((rc = check_intake_refs(tx, it)) != KF_OK) return rc;
-    if ((rc = kf_calendar_cache_get(j->req->app->calendars, tx, it->project, j->now, &cal)) !=
-        KF_OK)
-        return rc;
-    if ((rc = kf_ticket_new(&t, it->project, j->now)) != KF_OK) goto out;
-    fill_intake(&t, it);
-    const char *end_state = NULL;
-    if (!it->valid) {
-        end_state = "closed_invalid";
-        kf_ticket_set_s(&t, "invalid_reason", it->invalid_reason);
-    } else if (it->answer) {
-        end_state = "closed"; /* an inquiry answered on the spot */
-        kf_ticket_set_s(&t, "answer", it->answer);
-        kf_ticket_set_s(&t, "resolution", it->answer);
-        kf_ticket_set_i(&t, "resolved_at", j->now);
-    } else if ((rc = intake_valid(tx, it, &t, cal)) != KF_OK) {
-        goto out;
-    }
+    if (!it->built && (rc = intake_build(tx, it)) != KF_OK) return rc;
+    kf_ticket *t = &it->t;
+    const char *end_state = !it->valid ? "closed_invalid" : it->answer ? "closed" : NULL;
     kf_dispatch d = {0};
-    if (!end_state && kf_ticket_i(&t, "department_id") &&
-        (rc = kf_ticket_dispatch_prepare(tx, j, &t, cal, 0, it->assignee, &d)) != KF_OK)
-        goto out;
+    if (!end_state && kf_ticket_i(t, "department_id") &&
+        (rc = kf_ticket_dispatch_prepare(tx, j, t, it->cal, 0, it->assignee, &d)) != KF_OK)
+        return rc;
     if (end_state) {
-        kf_ticket_set_s(&t, "status", end_state);
-        kf_ticket_set_i(&t, "is_open", 0);
-        kf_ticket_set_i(&t, "closed_at", j->now);
+        kf_ticket_set_s(t, "status", end_state);
+        kf_ticket_set_i(t, "is_open", 0);
+        kf_ticket_set_i(t, "closed_at", j->now);
     }
-    if ((rc = kf_ticket_insert(tx, &t)) != KF_OK) goto out;
-    int64_t id = kf_ticket_i(&t, "id");
+    if ((rc = kf_ticket_insert(tx, t)) != KF_OK) return rc;
+    int64_t id = kf_ticket_i(t, "id");
     json_t *data = json_pack(
         "{s:o, s:o}", "routing_rule_id",
-        kf_ticket_i(&t, "routing_rule_id") ? json_integer(kf_ticket_i(&t, "routing_rule_id"))
-                                           : json_null(),
+        kf_ticket_i(t, "routing_rule_id") ? json_integer(kf_ticket_i(t, "routing_rule_id"))
+                                          : json_null(),
         "department_id",
-        kf_ticket_i(&t, "department_id") ? json_integer(kf_ticket_i(&t, "department_id"))
-                                         : json_null());
+        kf_ticket_i(t, "department_id") ? json_integer(kf_ticket_i(t, "department_id"))
+                                        : json_null());
     rc = kf_ticket_event(tx, id, j->actor, "created", NULL, "new", "", data, j->now);
     json_decref(data);
     if (rc == KF_OK && end_state)
         rc = kf_ticket_event(tx, id, j->actor, end_state, "new", end_state,
                              it->valid ? it->answer : it->invalid_reason, NULL, j->now);
-    if (rc == KF_OK && kf_ticket_i(&t, "escalation_level") == 2) {
+    if (rc == KF_OK && kf_ticket_i(t, "escalation_level") == 2) {
         rc = kf_desk_notify_role(tx, "manager", it->project, id, "major_complaint", NULL, j->now);
         if (rc == KF_OK)
             rc = kf_ticket_event(tx, id, j->actor, "escalated", NULL, NULL, "", NULL, j->now);
     }
-    if (rc == KF_OK && d.kind) rc = kf_ticket_dispatch_record(tx, j, &t, &d, "");
+    if (rc == KF_OK && d.kind) rc = kf_ticket_dispatch_record(tx, j, t, &d, "");
     if (rc == KF_OK && it->idem_key)
         rc = kf_tx_exec(tx, NULL,
                         "UPDATE idempotency_keys SET ticket_id = ? WHERE user_id = ? AND key = ?",
                         "iis", id, j->actor, it->idem_key);
     if (rc == KF_OK) {
-        j->alarm = kf_ticket_i(&t, "next_alarm_at");
+        j->alarm = kf_ticket_i(t, "next_alarm_at");
         j->shown = id;
+        j->made = t; /* nothing reads it back to answer */
     }
-out:
-    kf_ticket_release(&t);
-    kf_desk_calendar_free(cal);
     return rc;
 }
 
@@ -362,7 +395,19 @@ static void ticket_create(kf_req *req)
         kf_token_hash(canon, it.request_hash);
         free(canon);
     }
-    kf_ticket_job_run(req, &it.job, intake_write, 201);
+    it.job.req = req;
+    it.job.now = kf_app_now(req->app);
+    kf_tx *tx = kf_req_read(req);
+    if (!tx) return; /* answered */
+    int rc = intake_prepare(tx, &it);
+    if (rc == KF_EINVAL && in.fields)
+        kf_input_end(&in);
+    else if (rc != KF_OK)
+        kf_reply_status(req, rc);
+    else
+        kf_ticket_job_run(req, &it.job, intake_write, 201);
+    kf_ticket_release(&it.t);
+    kf_desk_calendar_free(it.cal);
 }
 
 /* ---- reading ---- */
@@ -543,7 +588,8 @@ static int patch_apply(kf_tx *tx, patch_input *p, kf_ticket *t, const kf_desk_ca
         if (!p->phone[0]) kf_ticket_set_s(t, "caller_phone", NULL);
     }
     rc = KF_OK;
-    if (reclassified) rc = kf_ticket_clocks_retarget(tx, t, &cal->cal, j->now);
+    if (reclassified)
+        rc = kf_ticket_clocks_retarget(tx, j->req->app->policies, t, &cal->cal, j->now);
     if (rc == KF_OK && reclassified && is_major_complaint(t) &&
         kf_ticket_i(t, "escalation_level") < 2 && kf_ticket_i(t, "is_open")) {
         /* a complaint found to be major goes to the manager, as at intake */

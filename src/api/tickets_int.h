@@ -18,14 +18,15 @@ typedef struct {
     kf_req *req;
     kf_input *in;
     int64_t now, actor, id, version;
-    int64_t shown;        /* the ticket to answer with, read after the commit */
-    json_t *result;       /* owned */
-    int err_status;       /* e.g. 409 */
-    const char *err_code; /* e.g. "transition_not_allowed" */
-    const char *err_key;  /* extra member of the error object */
-    json_t *err_extra;    /* owned */
-    int64_t alarm;        /* the ticket's next alarm after the write */
-    int replayed;         /* an Idempotency-Key answered from before */
+    int64_t shown;         /* the ticket to answer with, read after the commit */
+    json_t *result;        /* owned */
+    int err_status;        /* e.g. 409 */
+    const char *err_code;  /* e.g. "transition_not_allowed" */
+    const char *err_key;   /* extra member of the error object */
+    json_t *err_extra;     /* owned */
+    int64_t alarm;         /* the ticket's next alarm after the write */
+    int replayed;          /* an Idempotency-Key answered from before */
+    const kf_ticket *made; /* borrowed: the ticket J->shown exactly as the write stored it */
 } kf_ticket_job;
 
 /* kf_ticket_job_run: runs FN as the request's write and answers: STATUS

@@ -13,6 +13,7 @@
 #include "http/throttle.h"
 #include "desk/alarms.h"
 #include "desk/calendar.h"
+#include "desk/policy_cache.h"
 #include "store/demo.h"
 #include "store/store.h"
 
@@ -120,13 +121,16 @@ int kf_cli_serve(int argc, char **argv, char **envp)
     app.test_clock = (int)cfg.test_clock;
     app.tz = kf_tz_cache_new(NULL);
     app.calendars = app.tz ? kf_calendar_cache_new(app.tz) : NULL;
+    app.policies = kf_policy_cache_new();
     if (!app.calendars) {
+        kf_policy_cache_free(app.policies);
         kf_tz_cache_free(app.tz);
         kf_pii_keys_wipe(&pii);
         return 1;
     }
     app.store = open_store(&cfg, &log);
     if (!app.store) {
+        kf_policy_cache_free(app.policies);
         kf_calendar_cache_free(app.calendars);
         kf_tz_cache_free(app.tz);
         kf_pii_keys_wipe(&pii);
@@ -163,6 +167,7 @@ out_router:
     kf_router_free(app.router);
 out_store:
     kf_store_close(app.store);
+    kf_policy_cache_free(app.policies);
     kf_calendar_cache_free(app.calendars);
     kf_tz_cache_free(app.tz);
     kf_pii_keys_wipe(&pii);

@@ -40,7 +40,8 @@ static const option options[] = {
         "most open connections per client address (default 128)"),
     NUM("timeout", timeout, 1, 3600, "idle connection timeout in seconds (default 30)"),
     NUM("threads", threads, 1, 256,
-        "HTTP worker threads; a write waits for its group commit on one (default 32)"),
+        "network threads (reads run on them) and as many request workers (a write waits for its "
+        "group commit on one; default 32)"),
     NUM("db-pool", db_pool, 1, 512,
         "database connections: SQLite readers, or the whole PostgreSQL pool (default threads + 2)"),
     NUM("statement-timeout", statement_timeout, 100, 600000,

@@ -18,7 +18,7 @@ typedef struct {
     long max_conns;         /* total open connections */
     long max_conns_per_ip;  /* open connections per client address */
     long timeout;           /* idle connection timeout, seconds */
-    long threads;           /* HTTP worker threads */
+    long threads;           /* network threads, and as many request workers */
     long db_pool;           /* database read connections / pool size */
     long statement_timeout; /* ms */
     long session_ttl;       /* minutes a login lasts */

@@ -11,30 +11,7 @@
 
 #define MINUTE_MS 60000
 
-/* One target of a policy's JSON (stored normalized by the configuration API). */
-static int parse_target(const json_t *j, kf_sla_target *t)
-{
-    int m = kf_milestone_parse(json_string_value(json_object_get(j, "milestone")));
-    int b = kf_basis_parse(json_string_value(json_object_get(j, "basis")));
-    json_int_t minutes = json_integer_value(json_object_get(j, "minutes"));
-    if (m < 0 || minutes <= 0) return -1;
-    t->milestone = (kf_milestone)m;
-    t->basis = b < 0 ? KF_BASIS_WORKING : (kf_basis)b;
-    t->target_ms = (int64_t)minutes * MINUTE_MS;
-    json_t *remind = json_object_get(j, "remind_percent");
-    t->remind_percent = remind ? (int)json_integer_value(remind) : 80;
-    if (t->remind_percent < 0 || t->remind_percent > 99) t->remind_percent = 0;
-    json_t *esc = json_object_get(j, "escalate_after_minutes");
-    t->escalate_after_ms = (esc ? json_integer_value(esc) : 240) * MINUTE_MS;
-    json_t *pause = json_object_get(j, "pause_on_hold");
-    t->pause_on_hold = pause ? json_is_true(pause) : 1;
-    json_t *restart = json_object_get(j, "restart_on_reopen");
-    t->restart_on_reopen =
-        restart ? json_is_true(restart) : (m == KF_MS_RESOLVE || m == KF_MS_FOLLOW_UP);
-    return 0;
-}
-
-int kf_ticket_policy(kf_tx *tx, kf_ticket *t, kf_sla_target *targets, int *n)
+int kf_ticket_policy(kf_tx *tx, kf_policy_cache *pc, kf_ticket *t, kf_sla_target *targets, int *n)
 {
     *n = 0;
     int rc = kf_ticket_categories(tx, t);
@@ -79,15 +56,8 @@ int kf_ticket_policy(kf_tx *tx, kf_ticket *t, kf_sla_target *targets, int *n)
     }
     kf_ticket_set_i(t, "policy_id", best);
     if (!best) return KF_OK;
-    json_t *list = json_loads(best_targets, 0, NULL);
+    kf_policy_targets(pc, best_targets, targets, n);
     free(best_targets);
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v)
-    {
-        if (*n < KF_MS_COUNT && parse_target(v, &targets[*n]) == 0) (*n)++;
-    }
-    json_decref(list);
     return KF_OK;
 }
 
@@ -143,11 +113,12 @@ int kf_ticket_clocks_on(kf_ticket *t, const kf_workcal *cal, kf_ticket_state fro
     return rc;
 }
 
-int kf_ticket_clocks_retarget(kf_tx *tx, kf_ticket *t, const kf_workcal *cal, int64_t now)
+int kf_ticket_clocks_retarget(kf_tx *tx, kf_policy_cache *pc, kf_ticket *t, const kf_workcal *cal,
+                              int64_t now)
 {
     kf_sla_target targets[KF_MS_COUNT];
     int n = 0;
-    int rc = kf_ticket_policy(tx, t, targets, &n);
+    int rc = kf_ticket_policy(tx, pc, t, targets, &n);
     if (rc != KF_OK) return rc;
     int listed[KF_MS_COUNT] = {0};
     for (int i = 0; i < n && rc == KF_OK; i++) {

@@ -23,17 +23,14 @@ static int unit_facts(kf_tx *tx, int64_t unit, int64_t *building, char *warranty
     return KF_OK;
 }
 
+/* The project's first department of KIND (0: none); MIN, not ORDER BY, so no
+ * sort runs on every intake. */
 static int department_of_kind(kf_tx *tx, int64_t project, const char *kind, int64_t *out)
 {
-    int rc = kf_tx_i64(tx, out,
-                       "SELECT id FROM departments WHERE project_id = ? AND kind = ?"
-                       " ORDER BY id LIMIT 1",
-                       "is", project, kind);
-    if (rc == KF_ENOTFOUND) {
-        *out = 0;
-        return KF_OK;
-    }
-    return rc;
+    return kf_tx_i64(tx, out,
+                     "SELECT COALESCE(MIN(id), 0) FROM departments WHERE project_id = ?"
+                     " AND kind = ?",
+                     "is", project, kind);
 }
 
 typedef struct {
@@ -128,28 +125,31 @@ int kf_desk_pick_assignee(kf_tx *tx, int64_t project, int64_t department, int64_
 {
     *user = 0;
     kf_stmt *st;
-    /* the department row is the lock: two tickets dispatched at once take turns */
+    /* the department row is the lock: two tickets dispatched at once take
+     * turns (SQLite runs one write at a time already) */
     int rc = kf_tx_query(tx, &st,
-                         "UPDATE departments SET last_assignee_id = last_assignee_id WHERE id = ?"
-                         " RETURNING dispatch_mode, max_open_per_person, last_assignee_id",
+                         kf_store_backend(kf_tx_store(tx)) == KF_BACKEND_POSTGRES
+                             ? "SELECT dispatch_mode, max_open_per_person, last_assignee_id"
+                               " FROM departments WHERE id = ? FOR UPDATE"
+                             : "SELECT dispatch_mode, max_open_per_person, last_assignee_id"
+                               " FROM departments WHERE id = ?",
                          "i", department);
     if (rc != KF_OK) return rc;
     rc = kf_stmt_step(st);
     if (rc != KF_ROW) return rc == KF_DONE ? KF_ENOTFOUND : rc;
-    char mode[16];
-    snprintf(mode, sizeof(mode), "%s", kf_stmt_text(st, 0));
+    int round_robin = strcmp(kf_stmt_text(st, 0), "round_robin") == 0;
+    if (!round_robin && strcmp(kf_stmt_text(st, 0), "least_loaded") != 0) return KF_OK; /* manual */
     int64_t cap = kf_stmt_i64(st, 1), last = kf_stmt_i64(st, 2);
-    while (kf_stmt_step(st) == KF_ROW) {
-    }
-    if (strcmp(mode, "manual") == 0) return KF_OK;
-    /* the members on duty with their open tickets, in one query */
+    /* the members on duty in id order, with their open tickets when a cap or
+     * the mode needs them */
     rc = kf_tx_query(tx, &st,
-                     "SELECT m.user_id, COALESCE(SUM(c.n), 0) FROM department_members m"
-                     " JOIN users u ON u.id = m.user_id LEFT JOIN ticket_counts c"
-                     " ON c.project_id = ? AND c.bucket = 'user:' || CAST(m.user_id AS TEXT)"
+                     "SELECT m.user_id, CASE WHEN ? THEN (SELECT COALESCE(SUM(c.n), 0)"
+                     " FROM ticket_counts c WHERE c.project_id = ?"
+                     " AND c.bucket = 'user:' || CAST(m.user_id AS TEXT)) ELSE 0 END"
+                     " FROM department_members m JOIN users u ON u.id = m.user_id"
                      " WHERE m.department_id = ? AND m.on_duty = 1 AND u.active = 1"
-                     " GROUP BY m.user_id ORDER BY m.user_id",
-                     "ii", project, department);
+                     " ORDER BY m.user_id",
+                     "iii", (int64_t)(cap > 0 || !round_robin), project, department);
     if (rc != KF_OK) return rc;
     int64_t members[MAX_MEMBERS], loads[MAX_MEMBERS];
     int n = 0;
@@ -160,13 +160,13 @@ int kf_desk_pick_assignee(kf_tx *tx, int64_t project, int64_t department, int64_
     if (rc != KF_DONE && rc != KF_ROW) return rc;
     int64_t best = 0, best_load = 0;
     int start = 0; /* round-robin: the first member after the last one picked */
-    if (strcmp(mode, "round_robin") == 0)
+    if (round_robin)
         while (start < n && members[start] <= last)
             start++;
     for (int k = 0; k < n; k++) {
         int at = (start + k) % n;
         if (cap > 0 && loads[at] >= cap) continue;
-        if (strcmp(mode, "round_robin") == 0) {
+        if (round_robin) {
             best = members[at];
             break;
         }
@@ -177,8 +177,10 @@ int kf_desk_pick_assignee(kf_tx *tx, int64_t project, int64_t department, int64_
     }
     if (!best) return KF_OK;
     *user = best;
-    return kf_tx_exec(tx, NULL, "UPDATE departments SET last_assignee_id = ? WHERE id = ?", "ii",
-                      best, department);
+    return best == last
+               ? KF_OK
+               : kf_tx_exec(tx, NULL, "UPDATE departments SET last_assignee_id = ? WHERE id = ?",
+                            "ii", best, department);
 }
 
 int kf_desk_notify(kf_tx *tx, int64_t user, int64_t project, int64_t ticket, const char *kind,

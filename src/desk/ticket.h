@@ -9,6 +9,7 @@
 #define KF_DESK_TICKET_H
 
 #include "desk/calendar.h"
+#include "desk/policy_cache.h"
 #include "domain/sla.h"
 #include "domain/ticket_flow.h"
 #include "store/store.h"
@@ -65,14 +66,16 @@ int kf_ticket_event(kf_tx *tx, int64_t ticket, int64_t actor, const char *kind, 
 /* Clocks. */
 /* kf_ticket_policy: picks the policy for the ticket's type, severity,
  * project and category (most specific wins) and fills TARGETS; *n 0 when no
- * policy applies. Sets the row's policy_id. */
-int kf_ticket_policy(kf_tx *tx, kf_ticket *t, kf_sla_target *targets, int *n);
+ * policy applies. Sets the row's policy_id. PC (may be NULL) keeps the
+ * parsed targets. */
+int kf_ticket_policy(kf_tx *tx, kf_policy_cache *pc, kf_ticket *t, kf_sla_target *targets, int *n);
 /* kf_ticket_clocks_on: moves the clocks for a change of state FROM → TO at NOW. */
 int kf_ticket_clocks_on(kf_ticket *t, const kf_workcal *cal, kf_ticket_state from,
                         kf_ticket_state to, int64_t now);
 /* kf_ticket_clocks_retarget: the documented re-targeting rule after a change
  * of type, category or severity (docs/tickets.md). */
-int kf_ticket_clocks_retarget(kf_tx *tx, kf_ticket *t, const kf_workcal *cal, int64_t now);
+int kf_ticket_clocks_retarget(kf_tx *tx, kf_policy_cache *pc, kf_ticket *t, const kf_workcal *cal,
+                              int64_t now);
 /* kf_ticket_clocks_json: the clocks as shown on the ticket. New reference. */
 json_t *kf_ticket_clocks_json(const kf_ticket *t, const kf_workcal *cal, int64_t now);
 

@@ -141,10 +141,13 @@ static void render_db(const kf_store_stats *db, kf_buf *out)
                   "kefu_db_write_transactions_total %llu\n"
                   "# HELP kefu_db_rollbacks_total Write transactions undone.\n"
                   "# TYPE kefu_db_rollbacks_total counter\n"
-                  "kefu_db_rollbacks_total %llu\n",
+                  "kefu_db_rollbacks_total %llu\n"
+                  "# HELP kefu_db_log_syncs_total SQLite log syncs that made commits durable.\n"
+                  "# TYPE kefu_db_log_syncs_total counter\n"
+                  "kefu_db_log_syncs_total %llu\n",
                   (unsigned long long)db->transactions, (unsigned long long)db->commits,
                   (unsigned long long)db->commits, (unsigned long long)db->transactions,
-                  (unsigned long long)db->rollbacks);
+                  (unsigned long long)db->rollbacks, (unsigned long long)db->syncs);
 }
 
 void kf_metrics_render(const kf_metrics *m, const kf_router *r, const kf_store_stats *db,

@@ -1,8 +1,13 @@
 /* libmicrohttpd glue. Each request gets a `pending` record on its first
  * callback; the body accumulates (bounded) over the next callbacks; the last
- * callback dispatches it. Per ARCHITECTURE.md, answering on the very first
- * callback drops keep-alive, so ordinary answers wait for a later call; only
- * a body declared too large is refused at once (the connection closes). */
+ * callback dispatches it. A read (GET, HEAD, OPTIONS) runs right there on the
+ * network thread. A write may wait for its group commit, which would hold up
+ * every other connection that thread serves, so its connection is suspended
+ * and the request handed to a request worker, which runs the handler and
+ * resumes the connection; the callback that follows sends the answer. Per
+ * ARCHITECTURE.md, answering on the very first callback drops keep-alive, so
+ * ordinary answers wait for a later call; only a body declared too large is
+ * refused at once (the connection closes). */
 #include "http/server.h"
 
 #include "core/buf.h"
@@ -10,6 +15,7 @@
 #include "core/i18n.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
+#include "core/workq.h"
 #include "http/auth.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -28,6 +34,7 @@
 struct kf_server {
     kf_app *app;
     struct MHD_Daemon *daemon;
+    kf_workq *workers; /* run the handlers */
     int port;
     _Atomic int inflight;
 };
@@ -42,7 +49,8 @@ typedef struct {
     int too_big;
     size_t discarded; /* bytes of an oversized body read and dropped */
     int path_known;   /* no route matched, but the path exists under another method */
-    int answered;
+    int answered;     /* handed to a worker, or answered at once */
+    int ready;        /* the worker is done: the answer waits to be sent */
     char ip[INET6_ADDRSTRLEN];
 } pending;
 
@@ -210,6 +218,15 @@ static void dispatch(pending *p)
     kf_req_read_done(req);
 }
 
+/* On a worker: the handler, then back to the network thread to answer. */
+static void run_pending(void *arg)
+{
+    pending *p = arg;
+    dispatch(p);
+    p->ready = 1;
+    MHD_resume_connection(p->req.conn);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -249,15 +266,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (p->ready) return send_reply(conn, &p->req);
     if (p->answered) return MHD_YES;
     p->answered = 1;
     if (p->too_big) {
         /* the rest of a stream that big is not worth reading on this connection */
         kf_reply_header(&p->req, "Connection", "close");
         kf_reply_error(&p->req, 413, "payload_too_large", NULL);
-    } else
+        return send_reply(conn, &p->req);
+    }
+    if (!is_unsafe(p->req.method)) { /* a read never waits for a commit: answered here */
         dispatch(p);
-    return send_reply(conn, &p->req);
+        return send_reply(conn, &p->req);
+    }
+    MHD_suspend_connection(conn);
+    if (kf_workq_push(s->workers, run_pending, p) != 0) { /* shutting down */
+        p->ready = 1;
+        kf_reply_error(&p->req, 503, "unavailable", NULL);
+        MHD_resume_connection(conn);
+    }
+    return MHD_YES;
 }
 
 static void log_request(const pending *p, int64_t dur_us, enum MHD_RequestTerminationCode toe)
@@ -338,7 +366,13 @@ int kf_server_start(kf_app *app, kf_server **out, char *err, size_t errlen)
     if (parse_listen(app->cfg->listen, &sa, err, errlen)) return KF_EINVAL;
     kf_server *s = kf_calloc(1, sizeof(*s));
     s->app = app;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    s->workers = kf_workq_start(app->cfg->threads, "kefu-worker");
+    if (!s->workers) {
+        snprintf(err, errlen, "cannot start the request worker threads");
+        free(s);
+        return KF_EIO;
+    }
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     errno = 0;
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
@@ -353,6 +387,7 @@ int kf_server_start(kf_app *app, kf_server **out, char *err, size_t errlen)
     if (!s->daemon) {
         snprintf(err, errlen, "cannot listen on %s: %s", app->cfg->listen,
                  errno ? strerror(errno) : "address in use or not available");
+        kf_workq_free(s->workers);
         free(s);
         return KF_EIO;
     }
@@ -376,6 +411,10 @@ void kf_server_stop(kf_server *s, int grace_ms)
     if (fd != MHD_INVALID_SOCKET) close(fd);
     for (int waited = 0; atomic_load(&s->inflight) > 0 && waited < grace_ms; waited += 10)
         usleep(10 * 1000);
+    /* handlers still running finish and resume their connections: libmicrohttpd
+     * must not be stopped with a connection suspended */
+    kf_workq_stop(s->workers); /* a write arriving now is answered 503 */
     MHD_stop_daemon(s->daemon);
+    kf_workq_free(s->workers);
     free(s);
 }

@@ -3,14 +3,10 @@
  * Readers: a pool of connections (query_only), one per concurrent request,
  * each with its own cache of prepared statements.
  *
- * Writers: every kf_store_write call queues a job; one writer thread takes the
- * queued jobs in batches and runs them in one transaction, each inside its own
- * savepoint so a failing job is undone alone, then commits once with
- * synchronous=FULL. A durable commit costs about a millisecond on these disks;
- * sharing it across the batch is what makes thousands of durable writes a
- * second possible (see ARCHITECTURE.md, "group commit"). */
-#include "store/stmt_cache.h"
-#include "store/store_int.h"
+ * Writers: one writer thread group-commits every write, a syncer thread
+ * makes each commit durable before it is answered, a checkpointer thread
+ * copies the log into the database (sqlite_write.c). */
+#include "store/sqlite_int.h"
 
 #include "core/err.h"
 #include "core/mem.h"
@@ -23,63 +19,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-typedef struct sq_conn sq_conn;
-typedef struct sq_stmt sq_stmt;
-
-struct sq_stmt {
-    kf_stmt base;
-    sqlite3_stmt *st;
-    sq_conn *conn;
-    sq_stmt *next_dirty; /* on the connection's list of statements used in this tx */
-    int dirty;
-    int64_t changes;
-};
-
-typedef struct {
-    kf_tx base;
-    sq_conn *conn;
-} sq_tx;
-
-struct sq_conn {
-    sqlite3 *db;
-    kf_stmt_cache cache; /* sql → sq_stmt */
-    sq_stmt *dirty;
-    sq_tx tx; /* a connection runs one transaction at a time */
-    const kf_log *log;
-    char err[256];
-    sq_conn *next_free;
-};
-
-typedef struct write_job write_job;
-struct write_job {
-    kf_write_fn fn;
-    void *ctx;
-    int rc;
-    int done;
-    int alone;              /* runs in a batch of its own, without a savepoint */
-    pthread_cond_t done_cv; /* its own, so a commit wakes only its batch */
-    write_job *next;
-};
-
-typedef struct {
-    kf_store base;
-    int max_batch;
-    sq_conn *readers;
-    int nreaders;
-    sq_conn *free_readers;
-    pthread_mutex_t readers_mu;
-    pthread_cond_t reader_free;
-
-    sq_conn writer;
-    pthread_t writer_thread;
-    int writer_started;
-    pthread_mutex_t queue_mu;
-    pthread_cond_t queue_nonempty;
-    write_job *head, *tail;
-    int stopping;
-    kf_store_stats stats; /* under queue_mu */
-} sq_store;
-
 static void free_stmt_handle(void *handle)
 {
     sq_stmt *s = handle;
@@ -87,7 +26,7 @@ static void free_stmt_handle(void *handle)
     free(s);
 }
 
-static void conn_close(sq_conn *c)
+void sq_conn_close(sq_conn *c)
 {
     if (!c->db) return;
     kf_stmt_cache_free(&c->cache, free_stmt_handle);
@@ -95,7 +34,7 @@ static void conn_close(sq_conn *c)
     c->db = NULL;
 }
 
-static void note_error(sq_conn *c, const char *what)
+void sq_note_error(sq_conn *c, const char *what)
 {
     snprintf(c->err, sizeof(c->err), "%s", sqlite3_errmsg(c->db));
     kf_logline l;
@@ -125,8 +64,8 @@ static int map_rc(int rc)
     }
 }
 
-static int conn_open(sq_conn *c, const char *path, int timeout_ms, int reader, const kf_log *log,
-                     char *err, size_t errlen)
+int sq_conn_open(sq_conn *c, const char *path, int timeout_ms, int reader, const kf_log *log,
+                 char *err, size_t errlen)
 {
     memset(c, 0, sizeof(*c));
     c->log = log;
@@ -167,7 +106,7 @@ static int conn_open(sq_conn *c, const char *path, int timeout_ms, int reader, c
 }
 
 /* Finishes every statement used in the transaction so locks and snapshots go. */
-static void conn_reset_dirty(sq_conn *c)
+void sq_conn_reset_dirty(sq_conn *c)
 {
     for (sq_stmt *s = c->dirty; s; s = s->next_dirty) {
         sqlite3_reset(s->st);
@@ -184,7 +123,7 @@ static int conn_prepare(sq_conn *c, const char *sql, sq_stmt **out)
         sqlite3_stmt *st = NULL;
         int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
         if (rc != SQLITE_OK) {
-            note_error(c, "prepare");
+            sq_note_error(c, "prepare");
             return map_rc(rc);
         }
         s = kf_calloc(1, sizeof(*s));
@@ -216,7 +155,7 @@ static int conn_prepare(sq_conn *c, const char *sql, sq_stmt **out)
 }
 
 /* Runs a statement without results (BEGIN, COMMIT, savepoints), cached. */
-static int conn_simple(sq_conn *c, const char *sql)
+int sq_conn_simple(sq_conn *c, const char *sql)
 {
     sq_stmt *s;
     int rc = conn_prepare(c, sql, &s);
@@ -224,7 +163,7 @@ static int conn_simple(sq_conn *c, const char *sql)
     rc = sqlite3_step(s->st);
     sqlite3_reset(s->st);
     if (rc != SQLITE_DONE) {
-        note_error(c, sql);
+        sq_note_error(c, sql);
         return map_rc(rc);
     }
     return KF_OK;
@@ -242,7 +181,7 @@ static int sq_read_begin(kf_store *base, kf_tx **out)
     s->free_readers = c->next_free;
     pthread_mutex_unlock(&s->readers_mu);
     c->tx.base.store = base;
-    int rc = conn_simple(c, "BEGIN");
+    int rc = sq_conn_simple(c, "BEGIN");
     if (rc != KF_OK) {
         pthread_mutex_lock(&s->readers_mu);
         c->next_free = s->free_readers;
@@ -259,131 +198,14 @@ static void sq_read_end(kf_store *base, kf_tx *tx)
 {
     sq_store *s = (sq_store *)base;
     sq_conn *c = ((sq_tx *)tx)->conn;
-    conn_reset_dirty(c);
-    if (!sqlite3_get_autocommit(c->db)) conn_simple(c, "COMMIT");
-    conn_reset_dirty(c);
+    sq_conn_reset_dirty(c);
+    if (!sqlite3_get_autocommit(c->db)) sq_conn_simple(c, "COMMIT");
+    sq_conn_reset_dirty(c);
     pthread_mutex_lock(&s->readers_mu);
     c->next_free = s->free_readers;
     s->free_readers = c;
     pthread_cond_signal(&s->reader_free);
     pthread_mutex_unlock(&s->readers_mu);
-}
-
-/* ---- writes: the group-commit writer thread ---- */
-
-/* Runs one job inside its own savepoint. Returns the job's code. */
-static int run_job(sq_store *s, write_job *job)
-{
-    sq_conn *c = &s->writer;
-    if (job->alone) {
-        int rc = job->fn(&c->tx.base, job->ctx);
-        conn_reset_dirty(c);
-        if (rc != KF_OK && !sqlite3_get_autocommit(c->db)) conn_simple(c, "ROLLBACK");
-        return rc;
-    }
-    int rc = conn_simple(c, "SAVEPOINT kf_job");
-    if (rc != KF_OK) return rc;
-    rc = job->fn(&c->tx.base, job->ctx);
-    conn_reset_dirty(c);
-    if (sqlite3_get_autocommit(c->db)) return rc == KF_OK ? KF_EDB : rc; /* tx aborted */
-    if (rc != KF_OK) conn_simple(c, "ROLLBACK TO kf_job");
-    int rel = conn_simple(c, "RELEASE kf_job");
-    return rc != KF_OK ? rc : rel;
-}
-
-/* Runs BATCH (a list of N jobs) in one transaction and commits it once. */
-static void run_batch(sq_store *s, write_job *batch)
-{
-    sq_conn *c = &s->writer;
-    uint64_t ok = 0, undone = 0;
-    write_job *pending = batch; /* first job whose success is not yet durable */
-    int rc = conn_simple(c, "BEGIN IMMEDIATE");
-    for (write_job *j = batch; j; j = j->next) {
-        if (rc != KF_OK) {
-            j->rc = rc;
-            continue;
-        }
-        j->rc = run_job(s, j);
-        if (j->rc != KF_OK) undone++;
-        if (sqlite3_get_autocommit(c->db)) {
-            /* SQLite rolled the whole transaction back (disk full, I/O error):
-             * every earlier success in it is lost, so report them failed and
-             * start again for the rest. */
-            for (write_job *p = pending; p != j->next; p = p->next)
-                if (p->rc == KF_OK) p->rc = KF_EDB;
-            pending = j->next;
-            rc = conn_simple(c, "BEGIN IMMEDIATE");
-        }
-    }
-    if (rc == KF_OK) {
-        rc = conn_simple(c, "COMMIT");
-        if (rc != KF_OK) {
-            conn_simple(c, "ROLLBACK");
-            for (write_job *p = pending; p; p = p->next)
-                if (p->rc == KF_OK) p->rc = rc;
-        }
-    }
-    conn_reset_dirty(c);
-    for (write_job *p = batch; p; p = p->next)
-        if (p->rc == KF_OK) ok++;
-    pthread_mutex_lock(&s->queue_mu);
-    if (ok) kf_store_note_batch(&s->stats, ok);
-    s->stats.rollbacks += undone;
-    pthread_mutex_unlock(&s->queue_mu);
-}
-
-static void *writer_main(void *arg)
-{
-    sq_store *s = arg;
-    pthread_mutex_lock(&s->queue_mu);
-    for (;;) {
-        while (!s->head && !s->stopping)
-            pthread_cond_wait(&s->queue_nonempty, &s->queue_mu);
-        if (!s->head) break; /* stopping and drained */
-        /* a job that runs alone is a batch of one, and ends any batch before it */
-        write_job *batch = s->head, *last = batch;
-        for (int n = 1; !batch->alone && n < s->max_batch && last->next && !last->next->alone; n++)
-            last = last->next;
-        s->head = last->next;
-        if (!s->head) s->tail = NULL;
-        last->next = NULL;
-        pthread_mutex_unlock(&s->queue_mu);
-
-        run_batch(s, batch);
-
-        pthread_mutex_lock(&s->queue_mu);
-        for (write_job *j = batch, *next; j; j = next) {
-            next = j->next; /* the waiter may free J once done is set */
-            j->done = 1;
-            pthread_cond_signal(&j->done_cv);
-        }
-    }
-    pthread_mutex_unlock(&s->queue_mu);
-    return NULL;
-}
-
-static int sq_write(kf_store *base, kf_write_fn fn, void *ctx, int alone)
-{
-    sq_store *s = (sq_store *)base;
-    write_job job = {.fn = fn, .ctx = ctx, .alone = alone};
-    pthread_cond_init(&job.done_cv, NULL);
-    pthread_mutex_lock(&s->queue_mu);
-    if (s->stopping) {
-        pthread_mutex_unlock(&s->queue_mu);
-        pthread_cond_destroy(&job.done_cv);
-        return KF_EBUSY;
-    }
-    if (s->tail)
-        s->tail->next = &job;
-    else
-        s->head = &job;
-    s->tail = &job;
-    pthread_cond_signal(&s->queue_nonempty);
-    while (!job.done)
-        pthread_cond_wait(&job.done_cv, &s->queue_mu);
-    pthread_mutex_unlock(&s->queue_mu);
-    pthread_cond_destroy(&job.done_cv);
-    return job.rc;
 }
 
 static void sq_stats(kf_store *base, kf_store_stats *out)
@@ -399,21 +221,17 @@ static void sq_stats(kf_store *base, kf_store_stats *out)
 static void sq_close(kf_store *base)
 {
     sq_store *s = (sq_store *)base;
-    if (s->writer_started) {
-        pthread_mutex_lock(&s->queue_mu);
-        s->stopping = 1;
-        pthread_cond_signal(&s->queue_nonempty);
-        pthread_mutex_unlock(&s->queue_mu);
-        pthread_join(s->writer_thread, NULL);
-    }
+    sq_writes_stop(s);
     for (int i = 0; i < s->nreaders; i++)
-        conn_close(&s->readers[i]);
-    conn_close(&s->writer);
+        sq_conn_close(&s->readers[i]);
+    sq_conn_close(&s->writer);
     free(s->readers);
     pthread_mutex_destroy(&s->readers_mu);
     pthread_cond_destroy(&s->reader_free);
     pthread_mutex_destroy(&s->queue_mu);
     pthread_cond_destroy(&s->queue_nonempty);
+    pthread_cond_destroy(&s->sync_needed);
+    pthread_cond_destroy(&s->checkpoint_needed);
     free(s);
 }
 
@@ -447,9 +265,20 @@ static int ensure_parent_dir(const char *path, char *err, size_t errlen)
     return KF_OK;
 }
 
+/* SQLite counts every allocation under one process-wide mutex unless told
+ * not to; with the writer and every reader allocating at once that mutex cost
+ * a tenth of the writer's time. Must run before SQLite initialises, hence
+ * once, before the first connection. */
+static void configure_library(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sq_open(const char *path, const kf_store_opts *opts, kf_store **out, char *err,
                    size_t errlen)
 {
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
+    pthread_once(&configured, configure_library);
     int rc = ensure_parent_dir(path, err, errlen);
     if (rc != KF_OK) return rc;
     sq_store *s = kf_calloc(1, sizeof(*s));
@@ -461,29 +290,26 @@ static int sq_open(const char *path, const kf_store_opts *opts, kf_store **out, 
     pthread_cond_init(&s->reader_free, NULL);
     pthread_mutex_init(&s->queue_mu, NULL);
     pthread_cond_init(&s->queue_nonempty, NULL);
+    pthread_cond_init(&s->sync_needed, NULL);
+    pthread_cond_init(&s->checkpoint_needed, NULL);
+    s->wal_fd = -1;
 
     /* The writer opens first: it creates the file and switches it to WAL. */
-    rc = conn_open(&s->writer, path, timeout, 0, opts->log, err, errlen);
+    rc = sq_conn_open(&s->writer, path, timeout, 0, opts->log, err, errlen);
     if (rc != KF_OK) goto fail;
     s->writer.tx.base.store = &s->base;
     s->nreaders = opts->pool_size > 0 ? opts->pool_size : 8;
     s->readers = kf_calloc((size_t)s->nreaders, sizeof(*s->readers));
     for (int i = 0; i < s->nreaders; i++) {
-        rc = conn_open(&s->readers[i], path, timeout, 1, opts->log, err, errlen);
+        rc = sq_conn_open(&s->readers[i], path, timeout, 1, opts->log, err, errlen);
         if (rc != KF_OK) goto fail;
         s->readers[i].next_free = s->free_readers;
         s->free_readers = &s->readers[i];
     }
-    if (pthread_create(&s->writer_thread, NULL, writer_main, s) != 0) {
-        snprintf(err, errlen, "cannot start the database writer thread");
-        rc = KF_EDB;
-        goto fail;
-    }
-    s->writer_started = 1;
+    if ((rc = sq_writes_start(s, path, timeout, err, errlen)) != KF_OK) goto fail;
     *out = &s->base;
     return KF_OK;
 fail:
-    s->stopping = 1;
     sq_close(&s->base);
     return rc;
 }
@@ -515,7 +341,7 @@ static int sq_savepoint(kf_tx *tx, int op)
 {
     static const char *const sql[] = {"SAVEPOINT kf_part", "RELEASE kf_part",
                                       "ROLLBACK TO kf_part"};
-    return conn_simple(((sq_tx *)tx)->conn, sql[op]);
+    return sq_conn_simple(((sq_tx *)tx)->conn, sql[op]);
 }
 
 static int sq_migration_lock(kf_tx *tx)
@@ -558,7 +384,7 @@ static int sq_step(kf_stmt *st)
         s->changes = sqlite3_changes64(s->conn->db);
         return KF_DONE;
     }
-    note_error(s->conn, sqlite3_sql(s->st));
+    sq_note_error(s->conn, sqlite3_sql(s->st));
     return map_rc(rc);
 }
 

@@ -54,6 +54,8 @@ typedef struct {
     uint64_t commits;      /* durable commits (batches) */
     uint64_t transactions; /* write transactions committed inside them */
     uint64_t rollbacks;    /* write transactions undone */
+    uint64_t syncs;        /* SQLite: log syncs that made commits durable (one may cover several) */
+    uint64_t checkpoints;  /* SQLite: checkpoints run (the log copied into the database) */
     uint64_t batch_le[8];  /* commits with batch size <= 1,2,4,8,16,32,64,+Inf (cumulative) */
 } kf_store_stats;
 

@@ -63,6 +63,25 @@ class Intake(DeskCase):
         self.assertReasonKey(self.create(expect=None, type="complaint", answer="好的"), "answer",
                              "inquiry_only")
 
+    def test_the_answer_to_intake_is_the_ticket_as_stored(self):
+        """The 201 answer is built from the ticket the write stored, not read back: it must
+        be exactly what GET shows afterwards, whatever intake did (routed, dispatched and
+        escalated with clocks; closed as invalid; answered on the spot)."""
+        unit, person = self.household()
+        made = [self.create(type="complaint", severity="major", category_id=self.cat("leak"),
+                            unit_id=unit["id"], person_id=person["id"]),
+                self.create(department_id=self.eng, caller_phone="13912345678"),
+                self.create(type="repair", valid=False, invalid_reason="非本小区"),
+                self.create(type="inquiry", answer="每月 1–10 日缴纳")]
+        self.assertEqual((made[0]["escalation_level"], bool(made[0]["clocks"])), (2, True))
+        self.assertEqual(made[1]["department_id"], self.eng)
+
+        def steady(t):  # minutes used move with the clock between the two calls
+            return dict(t, clocks=[{k: v for k, v in c.items() if k != "used_minutes"}
+                                   for c in t["clocks"]])
+        for t in made:
+            self.assertEqual(steady(t), steady(self.ticket(t["id"], self.as_("agent"))))
+
     def test_routing_by_warranty(self):
         today = self.desk_now().astimezone(CST).date().isoformat()
         rules = {r["position"]: r["id"] for r in

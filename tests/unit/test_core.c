@@ -1,13 +1,16 @@
 /* Core helpers: configuration precedence, time parsing, bounded buffers,
- * logfmt escaping, language choice, the login throttle. */
+ * logfmt escaping, language choice, the login throttle, the work queue. */
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/i18n.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "core/workq.h"
 #include "http/throttle.h"
 
+#include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -173,6 +176,42 @@ static void test_throttle(void **state)
     kf_throttle_free(t);
 }
 
+typedef struct {
+    _Atomic int done;
+    _Atomic int running, most_running;
+} work_state;
+
+static void count_work(void *arg)
+{
+    work_state *w = arg;
+    int now = atomic_fetch_add(&w->running, 1) + 1;
+    for (int seen = atomic_load(&w->most_running);
+         now > seen && !atomic_compare_exchange_weak(&w->most_running, &seen, now);)
+        ;
+    usleep(200);
+    atomic_fetch_sub(&w->running, 1);
+    atomic_fetch_add(&w->done, 1);
+}
+
+/* Every job queued runs exactly once, several at a time but never more than
+ * the threads; stop waits for all of them and refuses later ones. */
+static void test_workq(void **state)
+{
+    (void)state;
+    work_state w = {0};
+    kf_workq *q = kf_workq_start(4, "test-worker");
+    assert_non_null(q);
+    for (int i = 0; i < 400; i++)
+        assert_int_equal(kf_workq_push(q, count_work, &w), 0);
+    kf_workq_stop(q);
+    assert_int_equal(atomic_load(&w.done), 400);
+    assert_true(atomic_load(&w.most_running) > 1);
+    assert_true(atomic_load(&w.most_running) <= 4);
+    assert_int_equal(kf_workq_push(q, count_work, &w), -1); /* stopped: refused, not run */
+    kf_workq_free(q);
+    assert_int_equal(atomic_load(&w.done), 400);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_logfmt_escaping),
         cmocka_unit_test(test_language),
         cmocka_unit_test(test_throttle),
+        cmocka_unit_test(test_workq),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

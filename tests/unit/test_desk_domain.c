@@ -3,6 +3,7 @@
  * Asia/Shanghai, with a few 2026 holidays and one make-up working day. */
 #include "core/err.h"
 #include "core/tz.h"
+#include "desk/policy_cache.h"
 #include "domain/sla.h"
 #include "domain/ticket_flow.h"
 #include "domain/workcal.h"
@@ -11,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -644,6 +646,55 @@ static void test_used_and_cancel(void **state)
     assert_int_equal(c.state, KF_CLOCK_MET);
 }
 
+/* A policy's targets parse with their defaults, bad entries are skipped, and
+ * the cache answers by the exact text: an edited policy is parsed anew, and
+ * more policies than the cache holds stay right. */
+static void test_policy_targets(void **state)
+{
+    (void)state;
+    kf_policy_cache *pc = kf_policy_cache_new();
+    const char *json = "[{\"milestone\":\"acknowledge\",\"minutes\":180},"
+                       "{\"milestone\":\"resolve\",\"minutes\":2880,\"basis\":\"calendar\","
+                       "\"remind_percent\":50,\"escalate_after_minutes\":60,"
+                       "\"pause_on_hold\":false},"
+                       "{\"milestone\":\"nonsense\",\"minutes\":5},{\"milestone\":\"contact\"}]";
+    for (int round = 0; round < 2; round++) { /* parsed, then from the cache */
+        kf_sla_target t[KF_MS_COUNT];
+        int n = -1;
+        kf_policy_targets(pc, json, t, &n);
+        assert_int_equal(n, 2);
+        assert_int_equal(t[0].milestone, KF_MS_ACKNOWLEDGE);
+        assert_int_equal(t[0].basis, KF_BASIS_WORKING);
+        assert_int_equal(t[0].target_ms, 180 * 60000);
+        assert_int_equal(t[0].remind_percent, 80);
+        assert_int_equal(t[0].escalate_after_ms, 240 * 60000);
+        assert_int_equal(t[0].pause_on_hold, 1);
+        assert_int_equal(t[0].restart_on_reopen, 0);
+        assert_int_equal(t[1].milestone, KF_MS_RESOLVE);
+        assert_int_equal(t[1].basis, KF_BASIS_CALENDAR);
+        assert_int_equal(t[1].remind_percent, 50);
+        assert_int_equal(t[1].escalate_after_ms, 60 * 60000);
+        assert_int_equal(t[1].pause_on_hold, 0);
+        assert_int_equal(t[1].restart_on_reopen, 1);
+    }
+    char other[128];
+    for (int i = 1; i <= 100; i++) { /* more texts than slots, then the first again */
+        snprintf(other, sizeof(other), "[{\"milestone\":\"acknowledge\",\"minutes\":%d}]", i);
+        kf_sla_target t[KF_MS_COUNT];
+        int n = 0;
+        kf_policy_targets(pc, other, t, &n);
+        assert_int_equal(n, 1);
+        assert_int_equal(t[0].target_ms, (int64_t)i * 60000);
+    }
+    kf_sla_target t[KF_MS_COUNT];
+    int n = 0;
+    kf_policy_targets(pc, json, t, &n);
+    assert_int_equal(n, 2);
+    kf_policy_targets(pc, "not json", t, &n);
+    assert_int_equal(n, 0);
+    kf_policy_cache_free(pc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -652,6 +703,7 @@ int main(void)
         cmocka_unit_test(test_pause_resume),   cmocka_unit_test(test_meet),
         cmocka_unit_test(test_fire),           cmocka_unit_test(test_restart),
         cmocka_unit_test(test_retarget),       cmocka_unit_test(test_used_and_cancel),
+        cmocka_unit_test(test_policy_targets),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -1,0 +1,108 @@
+/* Inside the SQLite backend: its connections and store, shared by sqlite.c
+ * (connections, reads, statements, open and close) and sqlite_write.c (the
+ * writer, syncer and checkpointer threads). */
+#ifndef KF_SQLITE_INT_H
+#define KF_SQLITE_INT_H
+
+#include "store/stmt_cache.h"
+#include "store/store_int.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+typedef struct sq_conn sq_conn;
+typedef struct sq_stmt sq_stmt;
+
+struct sq_stmt {
+    kf_stmt base;
+    sqlite3_stmt *st;
+    sq_conn *conn;
+    sq_stmt *next_dirty; /* on the connection's list of statements used in this tx */
+    int dirty;
+    int64_t changes;
+};
+
+typedef struct {
+    kf_tx base;
+    sq_conn *conn;
+} sq_tx;
+
+struct sq_conn {
+    sqlite3 *db;
+    kf_stmt_cache cache; /* sql → sq_stmt */
+    sq_stmt *dirty;
+    sq_tx tx; /* a connection runs one transaction at a time */
+    const kf_log *log;
+    char err[256];
+    sq_conn *next_free;
+};
+
+typedef struct write_job write_job;
+struct write_job {
+    kf_write_fn fn;
+    void *ctx;
+    int rc;
+    int done;
+    int alone;              /* runs in a batch of its own, without a savepoint */
+    pthread_cond_t done_cv; /* its own, so a commit wakes only its batch */
+    write_job *next;
+};
+
+typedef struct {
+    kf_store base;
+    int max_batch;
+    sq_conn *readers;
+    int nreaders;
+    sq_conn *free_readers;
+    pthread_mutex_t readers_mu;
+    pthread_cond_t reader_free;
+
+    sq_conn writer;
+    pthread_t writer_thread;
+    int writer_started;
+    pthread_mutex_t queue_mu;
+    pthread_cond_t queue_nonempty;
+    write_job *head, *tail;
+    int stopping;
+    kf_store_stats stats; /* under queue_mu */
+
+    /* the syncer (all under queue_mu but wal_fd) */
+    int wal_fd; /* the log, for fdatasync; -1: the writer syncs at COMMIT itself */
+    pthread_t syncer_thread;
+    int syncer_started;
+    pthread_cond_t sync_needed;
+    write_job *unsynced_head, *unsynced_tail; /* committed, not yet on disk */
+    int syncer_stopping;
+    int sync_failed; /* the disk refused a sync: nothing more is acknowledged */
+
+    /* the checkpointer (under queue_mu but its connection) */
+    sq_conn checkpointer;
+    pthread_t checkpointer_thread;
+    int checkpointer_started;
+    pthread_cond_t checkpoint_needed;
+    int log_frames;     /* frames in the log after the last commit */
+    int log_backfilled; /* of which copied into the database by the last checkpoint */
+    int checkpointer_stopping;
+} sq_store;
+
+/* Connections (sqlite.c). sq_conn_open: READER connections are query_only;
+ * on failure one line in ERR. */
+int sq_conn_open(sq_conn *c, const char *path, int timeout_ms, int reader, const kf_log *log,
+                 char *err, size_t errlen);
+void sq_conn_close(sq_conn *c);
+/* sq_conn_reset_dirty: finishes every statement used in the transaction. */
+void sq_conn_reset_dirty(sq_conn *c);
+/* sq_conn_simple: runs a statement without results (BEGIN, COMMIT, savepoints). */
+int sq_conn_simple(sq_conn *c, const char *sql);
+/* sq_note_error: keeps and logs the connection's last error for WHAT. */
+void sq_note_error(sq_conn *c, const char *what);
+
+/* Writes (sqlite_write.c). sq_writes_start: after the connections are open,
+ * the log for the syncer and the writer, syncer and checkpointer threads;
+ * on failure one line in ERR (sq_writes_stop still undoes what started). */
+int sq_writes_start(sq_store *s, const char *path, int timeout_ms, char *err, size_t errlen);
+/* sq_writes_stop: runs what is queued, makes it durable, stops the threads. */
+void sq_writes_stop(sq_store *s);
+int sq_write(kf_store *base, kf_write_fn fn, void *ctx, int alone);
+
+#endif

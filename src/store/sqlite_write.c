@@ -1,0 +1,348 @@
+/* The SQLite backend's writes.
+ *
+ * Every kf_store_write call queues a job; one writer thread takes the queued
+ * jobs in batches and runs them in one transaction, each inside its own
+ * savepoint so a failing job is undone alone, then commits once. A durable
+ * commit costs about a millisecond on these disks; sharing it across the
+ * batch is what makes thousands of durable writes a second possible (see
+ * ARCHITECTURE.md, "group commit").
+ *
+ * Durability is pipelined: the writer commits without waiting for the disk
+ * (synchronous=NORMAL) and hands the batch to the syncer thread, which
+ * fdatasyncs the log and only then wakes the batch's callers, while the
+ * writer already runs the next batch. A job is acknowledged only once the log
+ * holding its commit is on disk; a crash loses at most commits nobody was
+ * told about (WAL recovery stops at the last intact commit).
+ *
+ * Checkpoints run on a thread of their own (docs/decisions.md). */
+#include "store/sqlite_int.h"
+
+#include "core/err.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The checkpointer copies the log into the database once this many frames
+ * (4 KB pages) are new in it; past LOG_RESTART_FRAMES the writer makes the
+ * log start afresh (restart_log), so it stays bounded. */
+#define CHECKPOINT_FRAMES  2000
+#define LOG_RESTART_FRAMES 16000
+
+/* Runs one job inside its own savepoint. Returns the job's code. */
+static int run_job(sq_store *s, write_job *job)
+{
+    sq_conn *c = &s->writer;
+    if (job->alone) {
+        int rc = job->fn(&c->tx.base, job->ctx);
+        sq_conn_reset_dirty(c);
+        if (rc != KF_OK && !sqlite3_get_autocommit(c->db)) sq_conn_simple(c, "ROLLBACK");
+        return rc;
+    }
+    int rc = sq_conn_simple(c, "SAVEPOINT kf_job");
+    if (rc != KF_OK) return rc;
+    rc = job->fn(&c->tx.base, job->ctx);
+    sq_conn_reset_dirty(c);
+    if (sqlite3_get_autocommit(c->db)) return rc == KF_OK ? KF_EDB : rc; /* tx aborted */
+    if (rc != KF_OK) sq_conn_simple(c, "ROLLBACK TO kf_job");
+    int rel = sq_conn_simple(c, "RELEASE kf_job");
+    return rc != KF_OK ? rc : rel;
+}
+
+/* Runs BATCH (a list of N jobs) in one transaction and commits it once. */
+static void run_batch(sq_store *s, write_job *batch)
+{
+    sq_conn *c = &s->writer;
+    uint64_t ok = 0, undone = 0;
+    write_job *pending = batch; /* first job whose success is not yet durable */
+    int rc = sq_conn_simple(c, "BEGIN IMMEDIATE");
+    for (write_job *j = batch; j; j = j->next) {
+        if (rc != KF_OK) {
+            j->rc = rc;
+            continue;
+        }
+        j->rc = run_job(s, j);
+        if (j->rc != KF_OK) undone++;
+        if (sqlite3_get_autocommit(c->db)) {
+            /* SQLite rolled the whole transaction back (disk full, I/O error):
+             * every earlier success in it is lost, so report them failed and
+             * start again for the rest. */
+            for (write_job *p = pending; p != j->next; p = p->next)
+                if (p->rc == KF_OK) p->rc = KF_EDB;
+            pending = j->next;
+            rc = sq_conn_simple(c, "BEGIN IMMEDIATE");
+        }
+    }
+    if (rc == KF_OK) {
+        rc = sq_conn_simple(c, "COMMIT");
+        if (rc != KF_OK) {
+            sq_conn_simple(c, "ROLLBACK");
+            for (write_job *p = pending; p; p = p->next)
+                if (p->rc == KF_OK) p->rc = rc;
+        }
+    }
+    sq_conn_reset_dirty(c);
+    for (write_job *p = batch; p; p = p->next)
+        if (p->rc == KF_OK) ok++;
+    pthread_mutex_lock(&s->queue_mu);
+    if (ok) kf_store_note_batch(&s->stats, ok);
+    s->stats.rollbacks += undone;
+    pthread_mutex_unlock(&s->queue_mu);
+}
+
+/* Tells the callers of JOBS (a list) that they are done; RC, when not KF_OK,
+ * replaces the result of each that had succeeded. Under queue_mu. */
+static void wake_jobs(write_job *jobs, int rc)
+{
+    for (write_job *j = jobs, *next; j; j = next) {
+        next = j->next; /* the waiter may free J once done is set */
+        if (rc != KF_OK && j->rc == KF_OK) j->rc = rc;
+        j->done = 1;
+        pthread_cond_signal(&j->done_cv);
+    }
+}
+
+/* The log starts afresh only when a write begins with all of it copied into
+ * the database, which the checkpointer, running beside a busy writer, never
+ * sees. So once the log is long the writer copies the last part itself
+ * (little: the checkpointer has done the rest), and its next write restarts
+ * the log. Under queue_mu, released meanwhile. */
+static void restart_log(sq_store *s)
+{
+    pthread_mutex_unlock(&s->queue_mu);
+    int frames = 0, backfilled = 0;
+    int rc = sqlite3_wal_checkpoint_v2(s->writer.db, "main", SQLITE_CHECKPOINT_PASSIVE, &frames,
+                                       &backfilled);
+    pthread_mutex_lock(&s->queue_mu);
+    if (rc == SQLITE_OK) {
+        s->stats.checkpoints++;
+        if (backfilled > s->log_backfilled) s->log_backfilled = backfilled;
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    sq_store *s = arg;
+    pthread_mutex_lock(&s->queue_mu);
+    for (;;) {
+        while (!s->head && !s->stopping)
+            pthread_cond_wait(&s->queue_nonempty, &s->queue_mu);
+        if (!s->head) break; /* stopping and drained */
+        /* a job that runs alone is a batch of one, and ends any batch before it */
+        write_job *batch = s->head, *last = batch;
+        for (int n = 1; !batch->alone && n < s->max_batch && last->next && !last->next->alone; n++)
+            last = last->next;
+        s->head = last->next;
+        if (!s->head) s->tail = NULL;
+        last->next = NULL;
+        if (s->sync_failed) {
+            wake_jobs(batch, KF_EIO);
+            continue;
+        }
+        pthread_mutex_unlock(&s->queue_mu);
+
+        run_batch(s, batch);
+
+        pthread_mutex_lock(&s->queue_mu);
+        if (s->wal_fd >= 0) {
+            if (s->unsynced_tail)
+                s->unsynced_tail->next = batch;
+            else
+                s->unsynced_head = batch;
+            s->unsynced_tail = last;
+            pthread_cond_signal(&s->sync_needed);
+        } else {
+            wake_jobs(batch, KF_OK);
+        }
+        if (s->log_frames >= LOG_RESTART_FRAMES) restart_log(s);
+    }
+    pthread_mutex_unlock(&s->queue_mu);
+    return NULL;
+}
+
+/* After each commit (on the writer): wakes the checkpointer when enough of
+ * the log is new. Replaces SQLite's own checkpoint at commit, which ran on
+ * the writer and held every write behind it. */
+static int on_log_grown(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    (void)db;
+    (void)name;
+    sq_store *s = arg;
+    pthread_mutex_lock(&s->queue_mu);
+    if (frames < s->log_backfilled) s->log_backfilled = 0; /* the log started afresh */
+    s->log_frames = frames;
+    if (frames - s->log_backfilled >= CHECKPOINT_FRAMES) pthread_cond_signal(&s->checkpoint_needed);
+    pthread_mutex_unlock(&s->queue_mu);
+    return SQLITE_OK;
+}
+
+static void *checkpointer_main(void *arg)
+{
+    sq_store *s = arg;
+    pthread_mutex_lock(&s->queue_mu);
+    for (;;) {
+        while (s->log_frames - s->log_backfilled < CHECKPOINT_FRAMES && !s->checkpointer_stopping)
+            pthread_cond_wait(&s->checkpoint_needed, &s->queue_mu);
+        if (s->checkpointer_stopping) break;
+        pthread_mutex_unlock(&s->queue_mu);
+
+        int frames = 0, backfilled = 0;
+        int rc = sqlite3_wal_checkpoint_v2(s->checkpointer.db, "main", SQLITE_CHECKPOINT_PASSIVE,
+                                           &frames, &backfilled);
+
+        pthread_mutex_lock(&s->queue_mu);
+        if (rc == SQLITE_OK) {
+            s->stats.checkpoints++;
+            if (backfilled > s->log_backfilled) s->log_backfilled = backfilled;
+        } else if ((rc & 0xff) != SQLITE_BUSY) {
+            pthread_mutex_unlock(&s->queue_mu);
+            sq_note_error(&s->checkpointer, "checkpoint");
+            pthread_mutex_lock(&s->queue_mu);
+            s->log_backfilled = s->log_frames; /* try again once the log grows on */
+        }
+    }
+    pthread_mutex_unlock(&s->queue_mu);
+    return NULL;
+}
+
+/* Makes the log durable for every committed batch waiting, then wakes their
+ * callers: one fdatasync often covers several commits. */
+static void *syncer_main(void *arg)
+{
+    sq_store *s = arg;
+    pthread_mutex_lock(&s->queue_mu);
+    for (;;) {
+        while (!s->unsynced_head && !s->syncer_stopping)
+            pthread_cond_wait(&s->sync_needed, &s->queue_mu);
+        if (!s->unsynced_head) break; /* stopping and drained */
+        write_job *jobs = s->unsynced_head;
+        s->unsynced_head = s->unsynced_tail = NULL;
+        pthread_mutex_unlock(&s->queue_mu);
+
+        int rc = fdatasync(s->wal_fd) == 0 ? KF_OK : KF_EIO;
+        if (rc != KF_OK) {
+            /* after a failed sync the kernel may have dropped the pages: what
+             * was committed cannot be promised, now or later */
+            kf_logline l;
+            kf_log_begin(&l, s->base.log, KF_LOG_ERROR, "sqlite log sync failed");
+            kf_log_str(&l, "error", strerror(errno));
+            kf_log_str(&l, "effect", "no further writes are accepted; restart the server");
+            kf_log_end(&l);
+        }
+
+        pthread_mutex_lock(&s->queue_mu);
+        s->stats.syncs++;
+        if (rc != KF_OK) s->sync_failed = 1;
+        wake_jobs(jobs, rc);
+    }
+    pthread_mutex_unlock(&s->queue_mu);
+    return NULL;
+}
+
+int sq_write(kf_store *base, kf_write_fn fn, void *ctx, int alone)
+{
+    sq_store *s = (sq_store *)base;
+    write_job job = {.fn = fn, .ctx = ctx, .alone = alone};
+    pthread_cond_init(&job.done_cv, NULL);
+    pthread_mutex_lock(&s->queue_mu);
+    if (s->stopping) {
+        pthread_mutex_unlock(&s->queue_mu);
+        pthread_cond_destroy(&job.done_cv);
+        return KF_EBUSY;
+    }
+    if (s->tail)
+        s->tail->next = &job;
+    else
+        s->head = &job;
+    s->tail = &job;
+    pthread_cond_signal(&s->queue_nonempty);
+    while (!job.done)
+        pthread_cond_wait(&job.done_cv, &s->queue_mu);
+    pthread_mutex_unlock(&s->queue_mu);
+    pthread_cond_destroy(&job.done_cv);
+    return job.rc;
+}
+
+/* Opens the writer's log (the database file + "-wal") for the syncer and lets the writer commit
+ * without syncing. A database without a log file of its own (in memory)
+ * keeps synchronous=FULL: the writer then syncs at each COMMIT. */
+static int open_log(sq_store *s, char *err, size_t errlen)
+{
+    /* a first read opens (and, for a new database, creates) the log */
+    if (sqlite3_exec(s->writer.db, "SELECT COUNT(*) FROM sqlite_schema", NULL, NULL, NULL) !=
+        SQLITE_OK)
+        return KF_OK;
+    const char *file = sqlite3_db_filename(s->writer.db, "main");
+    if (!file || !*file) return KF_OK;
+    char wal[4096];
+    if ((size_t)snprintf(wal, sizeof(wal), "%s-wal", file) >= sizeof(wal)) return KF_OK;
+    int fd = open(wal, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return KF_OK;
+    /* the log's name in its directory must be on disk too, as SQLite itself
+     * makes sure of on its first sync */
+    const char *slash = strrchr(wal, '/');
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - wal) : 1, slash ? wal : ".");
+    int dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int synced = dfd >= 0 && fsync(dfd) == 0 && fdatasync(fd) == 0;
+    if (dfd >= 0) close(dfd);
+    if (!synced ||
+        sqlite3_exec(s->writer.db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot sync the SQLite log %s: %s", wal, strerror(errno));
+        close(fd);
+        return KF_EIO;
+    }
+    s->wal_fd = fd;
+    return KF_OK;
+}
+
+int sq_writes_start(sq_store *s, const char *path, int timeout_ms, char *err, size_t errlen)
+{
+    int rc = open_log(s, err, errlen);
+    if (rc != KF_OK) return rc;
+    if (s->wal_fd >= 0) {
+        rc = sq_conn_open(&s->checkpointer, path, timeout_ms, 0, s->base.log, err, errlen);
+        if (rc != KF_OK) return rc;
+        if (pthread_create(&s->checkpointer_thread, NULL, checkpointer_main, s) != 0) {
+            snprintf(err, errlen, "cannot start the database checkpointer thread");
+            return KF_EDB;
+        }
+        s->checkpointer_started = 1;
+        sqlite3_wal_hook(s->writer.db, on_log_grown, s);
+        if (pthread_create(&s->syncer_thread, NULL, syncer_main, s) != 0) {
+            snprintf(err, errlen, "cannot start the database syncer thread");
+            return KF_EDB;
+        }
+        s->syncer_started = 1;
+    }
+    if (pthread_create(&s->writer_thread, NULL, writer_main, s) != 0) {
+        snprintf(err, errlen, "cannot start the database writer thread");
+        return KF_EDB;
+    }
+    s->writer_started = 1;
+    return KF_OK;
+}
+
+static void stop_thread(sq_store *s, pthread_t thread, int *stopping, pthread_cond_t *cv)
+{
+    pthread_mutex_lock(&s->queue_mu);
+    *stopping = 1;
+    pthread_cond_signal(cv);
+    pthread_mutex_unlock(&s->queue_mu);
+    pthread_join(thread, NULL);
+}
+
+void sq_writes_stop(sq_store *s)
+{
+    if (s->writer_started) stop_thread(s, s->writer_thread, &s->stopping, &s->queue_nonempty);
+    s->stopping = 1;
+    /* after the writer: it hands the syncer its last batches */
+    if (s->syncer_started) stop_thread(s, s->syncer_thread, &s->syncer_stopping, &s->sync_needed);
+    if (s->checkpointer_started)
+        stop_thread(s, s->checkpointer_thread, &s->checkpointer_stopping, &s->checkpoint_needed);
+    sq_conn_close(&s->checkpointer);
+    if (s->wal_fd >= 0) close(s->wal_fd);
+    s->wal_fd = -1;
+}
