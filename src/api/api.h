@@ -27,5 +27,6 @@ int kf_api_audit_register(kf_router *r);
 int kf_api_desk_config_register(kf_router *r); /* categories, rules, policies, calendars */
 int kf_api_tickets_register(kf_router *r);
 int kf_api_notifications_register(kf_router *r);
+int kf_api_attachments_register(kf_router *r);
 
 #endif

@@ -23,6 +23,9 @@ int kf_cli_config(kf_config *cfg, int argc, char **argv, char **envp, const char
 /* kf_cli_key_path: the PII key file: --key-file, else pii.key beside a
  * SQLite database, else ./data/pii.key. */
 void kf_cli_key_path(const kf_config *cfg, char *out, size_t outlen);
+/* kf_cli_files_path: where attachments are kept: --files-dir, else files/
+ * beside a SQLite file, else ./data/files. */
+void kf_cli_files_path(const kf_config *cfg, char *out, size_t outlen);
 /* kf_cli_store: opens CFG's database with POOL connections and applies the
  * pending migrations (*applied, *version may be NULL); prints one line naming
  * the cause and returns NULL on failure. */

@@ -44,21 +44,34 @@ static int split_args(int argc, char **argv, kf_cli_flag *flags, char **config_a
     return 0;
 }
 
-void kf_cli_key_path(const kf_config *cfg, char *out, size_t outlen)
+/* NAME beside the SQLite file, else in ./data (PostgreSQL). */
+static void beside_db(const kf_config *cfg, const char *name, char *out, size_t outlen)
 {
-    if (cfg->key_file[0]) {
-        snprintf(out, outlen, "%s", cfg->key_file);
-        return;
-    }
     const char *path = strncmp(cfg->db, "sqlite:", 7) == 0 ? cfg->db + 7 : NULL;
     if (path && strncmp(path, "//", 2) == 0) path += 2;
     const char *slash = path ? strrchr(path, '/') : NULL;
     if (path && slash)
-        snprintf(out, outlen, "%.*s/pii.key", (int)(slash - path), path);
+        snprintf(out, outlen, "%.*s/%s", (int)(slash - path), path, name);
     else if (path)
-        snprintf(out, outlen, "pii.key");
+        snprintf(out, outlen, "%s", name);
     else
-        snprintf(out, outlen, "./data/pii.key");
+        snprintf(out, outlen, "./data/%s", name);
+}
+
+void kf_cli_key_path(const kf_config *cfg, char *out, size_t outlen)
+{
+    if (cfg->key_file[0])
+        snprintf(out, outlen, "%s", cfg->key_file);
+    else
+        beside_db(cfg, "pii.key", out, outlen);
+}
+
+void kf_cli_files_path(const kf_config *cfg, char *out, size_t outlen)
+{
+    if (cfg->files_dir[0])
+        snprintf(out, outlen, "%s", cfg->files_dir);
+    else
+        beside_db(cfg, "files", out, outlen);
 }
 
 int kf_cli_config(kf_config *cfg, int argc, char **argv, char **envp, const char *usage,

@@ -4,6 +4,7 @@
 
 #include "api/api.h"
 #include "core/config.h"
+#include "core/blobstore.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/secret.h"
@@ -128,8 +129,19 @@ int kf_cli_serve(int argc, char **argv, char **envp)
         kf_pii_keys_wipe(&pii);
         return 1;
     }
+    char files_path[1100];
+    kf_cli_files_path(&cfg, files_path, sizeof(files_path));
+    if (kf_blobstore_open(files_path, &app.files, err, sizeof(err)) != KF_OK) {
+        fprintf(stderr, "kefu: %s\n", err);
+        kf_policy_cache_free(app.policies);
+        kf_calendar_cache_free(app.calendars);
+        kf_tz_cache_free(app.tz);
+        kf_pii_keys_wipe(&pii);
+        return 1;
+    }
     app.store = open_store(&cfg, &log);
     if (!app.store) {
+        kf_blobstore_close(app.files);
         kf_policy_cache_free(app.policies);
         kf_calendar_cache_free(app.calendars);
         kf_tz_cache_free(app.tz);
@@ -167,6 +179,7 @@ out_router:
     kf_router_free(app.router);
 out_store:
     kf_store_close(app.store);
+    kf_blobstore_close(app.files);
     kf_policy_cache_free(app.policies);
     kf_calendar_cache_free(app.calendars);
     kf_tz_cache_free(app.tz);

@@ -31,6 +31,9 @@ static const option options[] = {
     TEXT("key-file", key_file,
          "file holding the key that encrypts ID numbers; made on first start with mode 0600 "
          "(default: pii.key beside the SQLite file, else ./data/pii.key)"),
+    TEXT("files-dir", files_dir,
+         "directory of ticket attachments, kept by content hash (default: files/ beside the SQLite "
+         "file, else ./data/files)"),
     TEXT("config", config_file, "config file of key = value lines, keys as the flags"),
     NUM("max-body", max_body, 1024, 1L << 30, "largest request body in bytes (default 1048576)"),
     NUM("max-import", max_import, 1024, 1L << 31,

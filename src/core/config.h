@@ -13,6 +13,7 @@ typedef struct {
     char db[1024];    /* sqlite:PATH or postgres://… */
     char config_file[1024];
     char key_file[1024];    /* PII key; "" = pii.key beside a SQLite file, else ./data/pii.key */
+    char files_dir[1024];   /* attachments; "" = files/ beside a SQLite file, else ./data/files */
     long max_body;          /* bytes */
     long max_import;        /* bytes of an uploaded import file */
     long max_conns;         /* total open connections */

@@ -19,6 +19,7 @@ typedef struct kf_throttle kf_throttle;
 typedef struct kf_alarms kf_alarms;
 typedef struct kf_calendar_cache kf_calendar_cache;
 typedef struct kf_policy_cache kf_policy_cache;
+typedef struct kf_blobstore kf_blobstore;
 
 typedef struct kf_app {
     kf_store *store;
@@ -34,6 +35,7 @@ typedef struct kf_app {
     kf_tz_cache *tz;              /* project time zones */
     kf_calendar_cache *calendars; /* project working calendars (src/desk/calendar.h) */
     kf_policy_cache *policies;    /* parsed deadline-policy targets (src/desk/policy_cache.h) */
+    kf_blobstore *files;          /* ticket attachments by content (src/core/blobstore.h) */
     kf_alarms *alarms;            /* wakes at each deadline moment (NULL: not running) */
     /* test builds only (--test-clock): how far the desk's clock is moved
      * ahead of the wall clock, so tests can let deadlines pass */

@@ -119,6 +119,11 @@ void kf_reply_raw(kf_req *req, int status, const char *content_type, const char 
     set_body(req, status, content_type, kf_strndup(data, len), len);
 }
 
+void kf_reply_owned(kf_req *req, int status, const char *content_type, char *data, size_t len)
+{
+    set_body(req, status, content_type, data, len);
+}
+
 void kf_reply_empty(kf_req *req, int status)
 {
     set_body(req, status, NULL, NULL, 0);

@@ -86,6 +86,8 @@ int kf_req_sees_project(const kf_req *req, int64_t project_id);
 
 void kf_reply_json(kf_req *req, int status, json_t *body);
 void kf_reply_raw(kf_req *req, int status, const char *content_type, const char *data, size_t len);
+/* kf_reply_owned: like kf_reply_raw, but takes DATA (malloc'd) instead of copying it. */
+void kf_reply_owned(kf_req *req, int status, const char *content_type, char *data, size_t len);
 void kf_reply_empty(kf_req *req, int status);
 /* kf_reply_error: the error envelope {"error":{code,message,fields?,request_id}}
  * with the message for CODE in the request's language. FIELDS (may be NULL)

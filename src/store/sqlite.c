@@ -8,6 +8,8 @@
  * copies the log into the database (sqlite_write.c). */
 #include "store/sqlite_int.h"
 
+#include "store/fts_cjk.h"
+
 #include "core/err.h"
 #include "core/mem.h"
 
@@ -97,6 +99,17 @@ int sq_conn_open(sq_conn *c, const char *path, int timeout_ms, int reader, const
         snprintf(err, errlen, "cannot use SQLite database %s: %s", path,
                  msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
+        sqlite3_close(c->db);
+        c->db = NULL;
+        return KF_EDB;
+    }
+    /* ticket search (FTS5) splits Chinese into character pairs with our
+     * tokenizer, which every connection must know before it meets the table */
+    rc = kf_cjk_register_fts5(c->db);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen,
+                 "cannot use SQLite database %s: no FTS5 for the search tokenizer (%s)", path,
+                 sqlite3_errstr(rc));
         sqlite3_close(c->db);
         c->db = NULL;
         return KF_EDB;

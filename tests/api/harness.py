@@ -406,6 +406,9 @@ class Server:
                 cmd += ["--listen", "127.0.0.1:%d" % self.port]
             if self.demo:
                 cmd += ["--demo", "1"]
+            self.files_dir = os.path.join(self.tmp, "files")  # attachments: kept per server
+            if not any(a.startswith("--files-dir") for a in self.args):
+                cmd += ["--files-dir", self.files_dir]
             cmd += self.args
             self.out_path = os.path.join(self.tmp, "stdout.%d" % attempt)
             self.err_path = os.path.join(self.tmp, "stderr.%d" % attempt)
