@@ -357,5 +357,6 @@ int kf_api_desk_config_register(kf_router *r)
     if (rc == KF_OK) rc = kf_api_desk_rules_register(r);
     if (rc == KF_OK) rc = kf_api_desk_policies_register(r);
     if (rc == KF_OK) rc = kf_api_desk_calendar_register(r);
+    if (rc == KF_OK) rc = kf_api_desk_settings_register(r);
     return rc;
 }

@@ -21,6 +21,7 @@ int kf_api_desk_categories_register(kf_router *r);
 int kf_api_desk_rules_register(kf_router *r);
 int kf_api_desk_policies_register(kf_router *r);
 int kf_api_desk_calendar_register(kf_router *r); /* calendars, holidays, make-up days */
+int kf_api_desk_settings_register(kf_router *r); /* the company-wide settings row */
 
 /* A route table entry; kf_dcfg_add_routes adds N of them, stopping at the
  * first refusal. */

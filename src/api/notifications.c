@@ -26,6 +26,7 @@ static const struct {
     {"remind", "工单即将超时：%s", "Due soon: %s"},
     {"breach", "工单已超时：%s（已升级至主管）", "Overdue: %s (escalated to the supervisor)"},
     {"escalate", "工单严重超时：%s（已升级至经理）", "Long overdue: %s (escalated to the manager)"},
+    {"chased", "客户催单，请尽快处理", "The customer chased this ticket: please act on it"},
     {"major_complaint", "重大投诉：请在2个工作日内安排经理上门",
      "Major complaint: arrange a manager's visit within 2 working days"},
 };

@@ -306,6 +306,52 @@ static void ticket_onsite(kf_req *req)
     kf_ticket_job_run(req, &ti.job, onsite_write, 200);
 }
 
+/* ---- chasers (催单) ---- */
+
+/* The customer chases an open ticket: counted, on the timeline, and the
+ * handler (or, in the pool, the department on duty) is told. */
+static int chase_cb(kf_tx *tx, void *ctx, kf_ticket *t, const kf_desk_calendar *cal)
+{
+    (void)cal;
+    transition_input *ti = ctx;
+    if (!kf_ticket_i(t, "is_open")) {
+        ti->job.err_status = 409;
+        ti->job.err_code = "ticket_not_open";
+        return KF_ECONFLICT;
+    }
+    int64_t id = kf_ticket_i(t, "id"), project = kf_ticket_i(t, "project_id");
+    kf_ticket_set_i(t, "chase_count", kf_ticket_i(t, "chase_count") + 1);
+    json_t *data = json_pack("{s:I}", "chase_count", (json_int_t)kf_ticket_i(t, "chase_count"));
+    int rc = kf_ticket_event(tx, id, ti->job.actor, "chased", NULL, NULL, ti->note ? ti->note : "",
+                             data, ti->job.now);
+    json_decref(data);
+    int64_t who = kf_ticket_i(t, "assignee_id"), dept = kf_ticket_i(t, "department_id");
+    if (rc == KF_OK && who)
+        rc = kf_desk_notify(tx, who, project, id, "chased", NULL, ti->job.now);
+    else if (rc == KF_OK && dept)
+        rc = kf_desk_notify_department(tx, dept, project, id, "chased", NULL, ti->job.now);
+    return rc;
+}
+
+static int chase_write(kf_tx *tx, void *ctx)
+{
+    transition_input *ti = ctx;
+    return kf_ticket_with(tx, &ti->job, ti, chase_cb);
+}
+
+static void ticket_chase(kf_req *req)
+{
+    static const char *const fields[] = {"note", "version", NULL};
+    kf_input in;
+    transition_input ti = {.job.in = &in};
+    if (kf_req_param_id(req, "id", &ti.job.id) != 0) return;
+    if (kf_input_begin(&in, req, fields) != 0) return;
+    ti.note = kf_input_str(&in, "note", 0, 0, 2000);
+    kf_input_i64(&in, "version", 0, 1, INT64_MAX, &ti.job.version);
+    if (kf_input_end(&in) != 0) return;
+    kf_ticket_job_run(req, &ti.job, chase_write, 200);
+}
+
 /* ---- the timeline ---- */
 
 static void ticket_events(kf_req *req)
@@ -368,6 +414,8 @@ int kf_api_ticket_actions_register(kf_router *r)
                       ticket_dispatch, 0) != KF_OK ||
         kf_router_add(r, "POST", "/api/v1/tickets/{id}/onsite", "tickets.write", ticket_onsite,
                       0) != KF_OK ||
+        kf_router_add(r, "POST", "/api/v1/tickets/{id}/chase", "tickets.write", ticket_chase, 0) !=
+            KF_OK ||
         kf_router_add(r, "GET", "/api/v1/tickets/{id}/events", "tickets.read", ticket_events, 0) !=
             KF_OK)
         return KF_EINVAL;

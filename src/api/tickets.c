@@ -47,6 +47,11 @@ void kf_ticket_today(const kf_desk_calendar *cal, int64_t now, char *out)
     kf_date_format(days, out, 11);
 }
 
+static json_t *id_or_null(int64_t v)
+{
+    return v ? json_integer(v) : json_null();
+}
+
 /* ---- writing ---- */
 
 /* J->result: the ticket J->shown as it stands after the write (a new ticket
@@ -212,6 +217,28 @@ static int is_major_complaint(const kf_ticket *t)
            strcmp(kf_ticket_s(t, "severity"), "major") == 0;
 }
 
+/* A repair or complaint about the unit and category of one taken in within
+ * the desk's repeat window (desk_settings.repeat_days, 0: off) is a repeat of
+ * the latest such ticket (not counting those judged invalid). */
+static int find_repeat(kf_tx *tx, kf_ticket *t, int64_t now)
+{
+    const char *type = kf_ticket_s(t, "type");
+    int64_t unit = kf_ticket_i(t, "unit_id"), category = kf_ticket_i(t, "category_id");
+    if (!unit || !category || (strcmp(type, "repair") != 0 && strcmp(type, "complaint") != 0))
+        return KF_OK;
+    int64_t days = 0, earlier = 0;
+    int rc = kf_tx_i64(tx, &days, "SELECT repeat_days FROM desk_settings WHERE id = 1", NULL);
+    if (rc == KF_ENOTFOUND || (rc == KF_OK && days <= 0)) return KF_OK;
+    if (rc == KF_OK)
+        rc = kf_tx_i64(tx, &earlier,
+                       "SELECT COALESCE(MAX(id), 0) FROM tickets WHERE unit_id = ?"
+                       " AND category_id = ? AND created_at >= ?"
+                       " AND type IN ('repair', 'complaint') AND status <> 'closed_invalid'",
+                       "iii", unit, category, now - days * 86400000);
+    if (rc == KF_OK && earlier) kf_ticket_set_i(t, "repeat_of", earlier);
+    return rc;
+}
+
 /* A valid request gets its clocks, its department and, when the department
  * dispatches automatically or a person was named, its assignee. */
 static int intake_valid(kf_tx *tx, intake *it, kf_ticket *t, const kf_desk_calendar *cal)
@@ -235,7 +262,7 @@ static int intake_valid(kf_tx *tx, intake *it, kf_ticket *t, const kf_desk_calen
         if ((rc = kf_desk_route(tx, t, today)) != KF_OK) return rc;
     }
     if (is_major_complaint(t)) kf_ticket_set_i(t, "escalation_level", 2);
-    return KF_OK;
+    return find_repeat(tx, t, it->job.now);
 }
 
 /* The ticket as intake makes it before dispatch: references checked, the
@@ -306,13 +333,10 @@ static int intake_write(kf_tx *tx, void *ctx)
     }
     if ((rc = kf_ticket_insert(tx, t)) != KF_OK) return rc;
     int64_t id = kf_ticket_i(t, "id");
-    json_t *data = json_pack(
-        "{s:o, s:o}", "routing_rule_id",
-        kf_ticket_i(t, "routing_rule_id") ? json_integer(kf_ticket_i(t, "routing_rule_id"))
-                                          : json_null(),
-        "department_id",
-        kf_ticket_i(t, "department_id") ? json_integer(kf_ticket_i(t, "department_id"))
-                                        : json_null());
+    json_t *data = json_pack("{s:o, s:o, s:o}", "routing_rule_id",
+                             id_or_null(kf_ticket_i(t, "routing_rule_id")), "department_id",
+                             id_or_null(kf_ticket_i(t, "department_id")), "repeat_of",
+                             id_or_null(kf_ticket_i(t, "repeat_of")));
     rc = kf_ticket_event(tx, id, j->actor, "created", NULL, "new", "", data, j->now);
     json_decref(data);
     if (rc == KF_OK && end_state)
@@ -412,11 +436,6 @@ static void ticket_create(kf_req *req)
 
 /* ---- reading ---- */
 
-static json_t *id_or_null(int64_t v)
-{
-    return v ? json_integer(v) : json_null();
-}
-
 static json_t *text_or_null(const char *s)
 {
     return s ? json_string(s) : json_null();
@@ -496,6 +515,13 @@ json_t *kf_ticket_present(kf_req *req, kf_tx *tx, const kf_ticket *t, const kf_d
         json_object_set_new(o, ids[i], id_or_null(kf_ticket_i(t, ids[i])));
     json_object_set_new(o, "escalation_level", json_integer(kf_ticket_i(t, "escalation_level")));
     json_object_set_new(o, "reopen_count", json_integer(kf_ticket_i(t, "reopen_count")));
+    json_object_set_new(o, "repeat_of", id_or_null(kf_ticket_i(t, "repeat_of")));
+    json_object_set_new(o, "chase_count", json_integer(kf_ticket_i(t, "chase_count")));
+    /* first-time close (一次关闭): closed without ever being reopened */
+    json_object_set_new(o, "first_time_close",
+                        strcmp(kf_ticket_s(t, "status"), "closed") == 0
+                            ? json_boolean(kf_ticket_i(t, "reopen_count") == 0)
+                            : json_null());
     const char *times[] = {"visit_at",    "dispatched_at", "resolved_at", "closed_at",
                            "next_due_at", "created_at",    "updated_at"};
     for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++)

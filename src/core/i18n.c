@@ -20,6 +20,7 @@ static const struct {
     {"version_conflict", "数据已被他人修改，请刷新后重试",
      "Someone else changed this; reload and try again"},
     {"payload_too_large", "请求体过大", "The request body is too large"},
+    {"ticket_not_open", "工单已结束，不能催办", "The ticket is no longer open"},
     {"file_too_large", "文件过大（每个附件最大 10 MB）",
      "The file is too large (10 MB at most per attachment)"},
     {"unsupported_type", "只能上传 JPEG、PNG、WebP 图片或 PDF 文件",

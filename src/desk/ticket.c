@@ -31,9 +31,9 @@ typedef struct {
     "id, project_id, type, channel, severity, category_id, status, is_open, held_from,"            \
     " hold_reason, person_id, unit_id, caller_name, caller_phone, subject, description,"           \
     " invalid_reason, answer, routing_rule_id, policy_id, department_id, assignee_id,"             \
-    " escalation_level, plan, visit_at, resolution, merged_into, reopen_count, dispatched_at,"     \
-    " resolved_at, closed_at, next_due_at, next_alarm_at, created_by, created_at, updated_at,"     \
-    " version"
+    " escalation_level, plan, visit_at, resolution, merged_into, reopen_count, repeat_of,"         \
+    " chase_count, dispatched_at, resolved_at, closed_at, next_due_at, next_alarm_at, created_by," \
+    " created_at, updated_at, version"
 
 static const column columns[] = {
     {"id", 'n'},
@@ -64,6 +64,8 @@ static const column columns[] = {
     {"resolution", 's'},
     {"merged_into", 'i'},
     {"reopen_count", 'n'},
+    {"repeat_of", 'i'},
+    {"chase_count", 'n'},
     {"dispatched_at", 'i'},
     {"resolved_at", 'i'},
     {"closed_at", 'i'},
@@ -83,10 +85,10 @@ static const char insert_sql[] =
     " held_from, hold_reason, person_id, unit_id, caller_name, caller_phone, subject,"
     " description, invalid_reason, answer, routing_rule_id, policy_id, department_id,"
     " assignee_id, escalation_level, plan, visit_at, resolution, merged_into, reopen_count,"
-    " dispatched_at, resolved_at, closed_at, next_due_at, next_alarm_at, created_by,"
-    " created_at, updated_at, version)"
+    " repeat_of, chase_count, dispatched_at, resolved_at, closed_at, next_due_at, next_alarm_at,"
+    " created_by, created_at, updated_at, version)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-    " ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 /* every column but id, project_id, created_by, created_at, version (set by the lock) */
 static const char update_sql[] =
     "UPDATE tickets SET type = ?, channel = ?, severity = ?, category_id = ?, status = ?,"
@@ -94,8 +96,8 @@ static const char update_sql[] =
     " caller_name = ?, caller_phone = ?, subject = ?, description = ?, invalid_reason = ?,"
     " answer = ?, routing_rule_id = ?, policy_id = ?, department_id = ?, assignee_id = ?,"
     " escalation_level = ?, plan = ?, visit_at = ?, resolution = ?, merged_into = ?,"
-    " reopen_count = ?, dispatched_at = ?, resolved_at = ?, closed_at = ?, next_due_at = ?,"
-    " next_alarm_at = ?, updated_at = ? WHERE id = ?";
+    " reopen_count = ?, repeat_of = ?, chase_count = ?, dispatched_at = ?, resolved_at = ?,"
+    " closed_at = ?, next_due_at = ?, next_alarm_at = ?, updated_at = ? WHERE id = ?";
 
 int64_t kf_ticket_i(const kf_ticket *t, const char *col)
 {
