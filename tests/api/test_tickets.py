@@ -108,7 +108,7 @@ class Intake(DeskCase):
                 self.assertEqual((t["department_id"], t["routing_rule_id"], t["status"]),
                                  (dept, rule, "dispatched"))
                 self.assertEqual(self.events(t["id"])[0]["data"],
-                                 {"routing_rule_id": rule, "department_id": dept})
+                                 {"routing_rule_id": rule, "department_id": dept, "repeat_of": None})
         # a department named at intake overrides the rules
         t = self.create(category_id=self.cat("noise"), department_id=self.eng)
         self.assertEqual((t["department_id"], t["routing_rule_id"]), (self.eng, None))
