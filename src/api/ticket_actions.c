@@ -352,6 +352,113 @@ static void ticket_chase(kf_req *req)
     kf_ticket_job_run(req, &ti.job, chase_write, 200);
 }
 
+/* ---- follow-up calls (回访) ---- */
+
+typedef struct {
+    transition_input ti; /* where the call leads: closed, or reopened */
+    int satisfied;
+    int64_t overall, timeliness, attitude; /* 1–5; 0: not given */
+    const char *comment;
+} follow_up_input;
+
+/* The call on a resolved ticket: kept with its scores, on the timeline, and
+ * the ticket closed (satisfied) or reopened to its department. */
+static int follow_up_cb(kf_tx *tx, void *ctx, kf_ticket *t, const kf_desk_calendar *cal)
+{
+    follow_up_input *f = ctx;
+    kf_ticket_job *j = &f->ti.job;
+    kf_ticket_state st = kf_ticket_status(t);
+    if (st != KF_TS_RESOLVED && st != KF_TS_FOLLOW_UP) {
+        j->err_status = 409;
+        j->err_code = "not_resolved";
+        return KF_ECONFLICT;
+    }
+    int64_t id = kf_ticket_i(t, "id"), call = 0;
+    int rc =
+        kf_tx_i64(tx, &call,
+                  "INSERT INTO follow_ups (project_id, ticket_id, satisfied, score_overall,"
+                  " score_timeliness, score_attitude, comment, done_by, created_at)"
+                  " VALUES (?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?) RETURNING id",
+                  "iiiiiisii", kf_ticket_i(t, "project_id"), id, (int64_t)f->satisfied, f->overall,
+                  f->timeliness, f->attitude, f->comment ? f->comment : "", j->actor, j->now);
+    if (rc != KF_OK) return rc;
+    json_t *data =
+        json_pack("{s:I, s:b, s:I, s:o, s:o}", "follow_up_id", (json_int_t)call, "satisfied",
+                  f->satisfied, "score_overall", (json_int_t)f->overall, "score_timeliness",
+                  f->timeliness ? json_integer(f->timeliness) : json_null(), "score_attitude",
+                  f->attitude ? json_integer(f->attitude) : json_null());
+    rc = kf_ticket_event(tx, id, j->actor, "follow_up", NULL, NULL, f->comment ? f->comment : "",
+                         data, j->now);
+    json_decref(data);
+    f->ti.to = f->satisfied ? KF_TS_CLOSED : KF_TS_REOPENED;
+    f->ti.note = f->comment;
+    return rc == KF_OK ? transition_apply(tx, &f->ti, t, cal) : rc;
+}
+
+static int follow_up_write(kf_tx *tx, void *ctx)
+{
+    follow_up_input *f = ctx;
+    return kf_ticket_with(tx, &f->ti.job, f, follow_up_cb);
+}
+
+static void ticket_follow_up(kf_req *req)
+{
+    static const char *const fields[] = {
+        "satisfied", "score_overall", "score_timeliness", "score_attitude", "comment", "version",
+        NULL};
+    kf_input in;
+    follow_up_input f = {.ti.job.in = &in};
+    if (kf_req_param_id(req, "id", &f.ti.job.id) != 0) return;
+    if (kf_input_begin(&in, req, fields) != 0) return;
+    kf_input_bool(&in, "satisfied", 1, &f.satisfied);
+    kf_input_i64(&in, "score_overall", 1, 1, 5, &f.overall);
+    kf_input_i64(&in, "score_timeliness", 0, 1, 5, &f.timeliness);
+    kf_input_i64(&in, "score_attitude", 0, 1, 5, &f.attitude);
+    /* the department reopening the work must read what was wrong */
+    int said_no = kf_input_has(&in, "satisfied") && !f.satisfied;
+    f.comment = kf_input_str(&in, "comment", said_no, 1, 2000);
+    kf_input_i64(&in, "version", 0, 1, INT64_MAX, &f.ti.job.version);
+    if (kf_input_end(&in) != 0) return;
+    kf_ticket_job_run(req, &f.ti.job, follow_up_write, 200);
+}
+
+static void ticket_follow_ups(kf_req *req)
+{
+    int64_t id, project;
+    if (kf_req_param_id(req, "id", &id) != 0) return;
+    kf_tx *tx = kf_req_read(req);
+    if (!tx) return;
+    int rc = kf_tx_i64(tx, &project, "SELECT project_id FROM tickets WHERE id = ?", "i", id);
+    if (rc == KF_OK && !kf_req_sees_project(req, project)) rc = KF_ENOTFOUND;
+    kf_stmt *st;
+    if (rc == KF_OK)
+        rc = kf_tx_query(tx, &st,
+                         "SELECT id, satisfied, score_overall, score_timeliness, score_attitude,"
+                         " comment, done_by, created_at FROM follow_ups WHERE ticket_id = ?"
+                         " ORDER BY id",
+                         "i", id);
+    json_t *items = json_array();
+    if (rc == KF_OK)
+        while ((rc = kf_stmt_step(st)) == KF_ROW)
+            json_array_append_new(
+                items,
+                json_pack("{s:I, s:b, s:I, s:o, s:o, s:s, s:o, s:o}", "id",
+                          (json_int_t)kf_stmt_i64(st, 0), "satisfied", (int)kf_stmt_i64(st, 1),
+                          "score_overall", (json_int_t)kf_stmt_i64(st, 2), "score_timeliness",
+                          kf_stmt_isnull(st, 3) ? json_null() : json_integer(kf_stmt_i64(st, 3)),
+                          "score_attitude",
+                          kf_stmt_isnull(st, 4) ? json_null() : json_integer(kf_stmt_i64(st, 4)),
+                          "comment", kf_stmt_text(st, 5), "done_by",
+                          kf_stmt_isnull(st, 6) ? json_null() : json_integer(kf_stmt_i64(st, 6)),
+                          "created_at", kf_api_time(kf_stmt_i64(st, 7))));
+    if (rc != KF_DONE) {
+        json_decref(items);
+        kf_reply_status(req, rc);
+        return;
+    }
+    kf_reply_json(req, 200, json_pack("{s:o}", "items", items));
+}
+
 /* ---- the timeline ---- */
 
 static void ticket_events(kf_req *req)
@@ -416,6 +523,10 @@ int kf_api_ticket_actions_register(kf_router *r)
                       0) != KF_OK ||
         kf_router_add(r, "POST", "/api/v1/tickets/{id}/chase", "tickets.write", ticket_chase, 0) !=
             KF_OK ||
+        kf_router_add(r, "POST", "/api/v1/tickets/{id}/follow-ups", "tickets.write",
+                      ticket_follow_up, 0) != KF_OK ||
+        kf_router_add(r, "GET", "/api/v1/tickets/{id}/follow-ups", "tickets.read",
+                      ticket_follow_ups, 0) != KF_OK ||
         kf_router_add(r, "GET", "/api/v1/tickets/{id}/events", "tickets.read", ticket_events, 0) !=
             KF_OK)
         return KF_EINVAL;

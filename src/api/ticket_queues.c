@@ -1,4 +1,4 @@
-/* The ticket queues (mine, my department's, unassigned, escalated, overdue,
+/* The ticket queues (mine, my department's, unassigned, escalated, waiting follow-up, overdue,
  * due soon, all) and their counts: lists are index range scans within the
  * caller's projects, counts come from the maintained ticket_counts rows and
  * the deadline index, never a count over all tickets. */
@@ -52,10 +52,12 @@ typedef enum {
     Q_UNASSIGNED,
     Q_ESCALATED,
     Q_OVERDUE,
-    Q_DUE_SOON
+    Q_DUE_SOON,
+    Q_FOLLOW_UP
 } queue;
-static const char *const queue_names[] = {"all",       "mine",    "department", "unassigned",
-                                          "escalated", "overdue", "due_soon",   NULL};
+static const char *const queue_names[] = {"all",        "mine",      "department",
+                                          "unassigned", "escalated", "overdue",
+                                          "due_soon",   "follow_up", NULL};
 
 /* Newest first, by id. Parameters: the scope, then the queue's own, then
  * the cursor and the limit. [0]: one project, [1]: all the caller sees. */
@@ -77,13 +79,17 @@ static const char *const queue_names[] = {"all",       "mine",    "department", 
 #define QUEUE_ESCALATED(scope)                                                                     \
     "SELECT " SUMMARY_COLUMNS " FROM tickets WHERE" scope                                          \
     " AND is_open = 1 AND escalation_level > 0 AND id < ? ORDER BY id DESC LIMIT ?"
+/* resolved, waiting for the follow-up call (回访) */
+#define QUEUE_FOLLOW_UP(scope)                                                                     \
+    "SELECT " SUMMARY_COLUMNS " FROM tickets WHERE" scope                                          \
+    " AND status IN ('resolved', 'follow_up') AND id < ? ORDER BY id DESC LIMIT ?"
 /* Soonest deadline first; the cursor is "due_ms.id". */
 #define QUEUE_DUE(scope)                                                                           \
     "SELECT " SUMMARY_COLUMNS " FROM tickets WHERE" scope                                          \
     " AND next_due_at IS NOT NULL AND (next_due_at, id) > (?, ?) AND next_due_at <= ?"             \
     " ORDER BY next_due_at, id LIMIT ?"
 
-static const char *const queue_sql[2][Q_DUE_SOON + 1] = {
+static const char *const queue_sql[2][Q_FOLLOW_UP + 1] = {
     {
         [Q_ALL] = QUEUE_ALL(SCOPE_ONE),
         [Q_MINE] = QUEUE_MINE(SCOPE_ONE),
@@ -92,6 +98,7 @@ static const char *const queue_sql[2][Q_DUE_SOON + 1] = {
         [Q_ESCALATED] = QUEUE_ESCALATED(SCOPE_ONE),
         [Q_OVERDUE] = QUEUE_DUE(SCOPE_ONE),
         [Q_DUE_SOON] = QUEUE_DUE(SCOPE_ONE),
+        [Q_FOLLOW_UP] = QUEUE_FOLLOW_UP(SCOPE_ONE),
     },
     {
         [Q_ALL] = QUEUE_ALL(SCOPE_MANY),
@@ -101,6 +108,7 @@ static const char *const queue_sql[2][Q_DUE_SOON + 1] = {
         [Q_ESCALATED] = QUEUE_ESCALATED(SCOPE_MANY),
         [Q_OVERDUE] = QUEUE_DUE(SCOPE_MANY),
         [Q_DUE_SOON] = QUEUE_DUE(SCOPE_MANY),
+        [Q_FOLLOW_UP] = QUEUE_FOLLOW_UP(SCOPE_MANY),
     },
 };
 
@@ -253,13 +261,14 @@ static void ticket_queues(kf_req *req)
     static const char *const buckets_sql[2] = {
 #define BUCKETS(scope)                                                                             \
     "SELECT bucket, SUM(n) FROM ticket_counts WHERE" scope                                         \
-    " AND (bucket IN ('open', 'unassigned', 'escalated', ?) OR bucket LIKE 'dept:%')"              \
+    " AND (bucket IN ('open', 'unassigned', 'escalated', 'follow_up', ?)"                          \
+    " OR bucket LIKE 'dept:%')"                                                                    \
     " GROUP BY bucket"
         BUCKETS(SCOPE_ONE), BUCKETS(SCOPE_MANY)};
     int rc = kf_tx_prepare(tx, buckets_sql[project == 0], &st);
     json_t *out =
-        json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:[]}", "open", 0, "mine", 0, "unassigned", 0,
-                  "escalated", 0, "due_soon", 0, "overdue", 0, "departments");
+        json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:[]}", "open", 0, "mine", 0, "unassigned",
+                  0, "escalated", 0, "follow_up", 0, "due_soon", 0, "overdue", 0, "departments");
     if (rc == KF_OK) {
         int i = bind_scope(req, st, project);
         kf_stmt_bind_text(st, i, mine);

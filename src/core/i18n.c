@@ -20,6 +20,7 @@ static const struct {
     {"version_conflict", "数据已被他人修改，请刷新后重试",
      "Someone else changed this; reload and try again"},
     {"payload_too_large", "请求体过大", "The request body is too large"},
+    {"not_resolved", "工单尚未处理完成，不能回访", "The ticket is not resolved: no follow-up yet"},
     {"ticket_not_open", "工单已结束，不能催办", "The ticket is no longer open"},
     {"file_too_large", "文件过大（每个附件最大 10 MB）",
      "The file is too large (10 MB at most per attachment)"},

@@ -184,6 +184,9 @@ static json_t *buckets_of(const kf_ticket *t)
     json_array_append_new(b, json_string("open"));
     if (!kf_ticket_i(t, "assignee_id")) json_array_append_new(b, json_string("unassigned"));
     if (kf_ticket_i(t, "escalation_level") > 0) json_array_append_new(b, json_string("escalated"));
+    kf_ticket_state st = kf_ticket_status(t);
+    if (st == KF_TS_RESOLVED || st == KF_TS_FOLLOW_UP)
+        json_array_append_new(b, json_string("follow_up"));
     if (kf_ticket_i(t, "department_id")) {
         snprintf(name, sizeof(name), "dept:%lld", (long long)kf_ticket_i(t, "department_id"));
         json_array_append_new(b, json_string(name));
