@@ -28,5 +28,6 @@ int kf_api_desk_config_register(kf_router *r); /* categories, rules, policies, c
 int kf_api_tickets_register(kf_router *r);
 int kf_api_notifications_register(kf_router *r);
 int kf_api_attachments_register(kf_router *r);
+int kf_api_ticket_links_register(kf_router *r);
 
 #endif

@@ -20,6 +20,7 @@ static const struct {
     {"version_conflict", "数据已被他人修改，请刷新后重试",
      "Someone else changed this; reload and try again"},
     {"payload_too_large", "请求体过大", "The request body is too large"},
+    {"already_linked", "这两张工单已经关联", "The two tickets are already linked"},
     {"not_resolved", "工单尚未处理完成，不能回访", "The ticket is not resolved: no follow-up yet"},
     {"ticket_not_open", "工单已结束，不能催办", "The ticket is no longer open"},
     {"file_too_large", "文件过大（每个附件最大 10 MB）",
@@ -94,7 +95,8 @@ static const struct {
      "Give the caller: a person, a unit or a phone number"},
     {"not_member", "该人员不是此部门成员", "Not a member of this department"},
     {"in_past", "时间不能早于现在", "Must not be in the past"},
-    {"other_project", "不能跨项目合并工单", "Tickets of different projects cannot be merged"},
+    {"other_project", "两张工单须属于同一项目", "Both tickets must be of the same project"},
+    {"same_ticket", "不能关联工单自身", "A ticket cannot be linked to itself"},
     /* the service desk's configuration (src/api/desk_config.c, desk_calendar.c) */
     {"duplicate_policy", "该类型、级别、项目与分类的时限策略已存在",
      "A deadline policy for this type, severity, project and category exists"},
