@@ -8,6 +8,7 @@
  * the ticket: whoever may not see the ticket gets 404. */
 #include "api/api.h"
 #include "api/api_int.h"
+#include "api/tickets_int.h"
 
 #include "core/blobstore.h"
 #include "core/buf.h"
@@ -27,14 +28,6 @@ typedef struct {
     size_t size;
     char sha[KF_BLOB_HASH_LEN];
 } upload;
-
-/* The ticket's project, when REQ's caller may see it (else KF_ENOTFOUND). */
-static int visible_ticket(kf_req *req, kf_tx *tx, int64_t ticket, int64_t *project)
-{
-    int rc = kf_tx_i64(tx, project, "SELECT project_id FROM tickets WHERE id = ?", "i", ticket);
-    if (rc == KF_OK && !kf_req_sees_project(req, *project)) rc = KF_ENOTFOUND;
-    return rc;
-}
 
 /* A name to show and to download under (valid UTF-8 already): printable,
  * no path. */
@@ -115,7 +108,7 @@ static void attachment_upload(kf_req *req)
     }
     kf_tx *tx = kf_req_read(req);
     if (!tx) return;
-    int rc = visible_ticket(req, tx, u.ticket, &u.project);
+    int rc = kf_ticket_project_seen(req, tx, u.ticket, &u.project);
     if (rc == KF_OK) rc = kf_blobstore_put(req->app->files, req->body, u.size, u.sha);
     if (rc == KF_OK) rc = kf_req_write(req, upload_write, &u);
     if (rc != KF_OK) {
@@ -144,7 +137,7 @@ static void attachments_list(kf_req *req)
     if (kf_req_param_id(req, "id", &ticket) != 0) return;
     kf_tx *tx = kf_req_read(req);
     if (!tx) return;
-    int rc = visible_ticket(req, tx, ticket, &project);
+    int rc = kf_ticket_project_seen(req, tx, ticket, &project);
     kf_stmt *st;
     if (rc == KF_OK)
         rc = kf_tx_query(tx, &st,

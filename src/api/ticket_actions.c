@@ -428,8 +428,7 @@ static void ticket_follow_ups(kf_req *req)
     if (kf_req_param_id(req, "id", &id) != 0) return;
     kf_tx *tx = kf_req_read(req);
     if (!tx) return;
-    int rc = kf_tx_i64(tx, &project, "SELECT project_id FROM tickets WHERE id = ?", "i", id);
-    if (rc == KF_OK && !kf_req_sees_project(req, project)) rc = KF_ENOTFOUND;
+    int rc = kf_ticket_project_seen(req, tx, id, &project);
     kf_stmt *st;
     if (rc == KF_OK)
         rc = kf_tx_query(tx, &st,
@@ -473,8 +472,7 @@ static void ticket_events(kf_req *req)
     kf_tx *tx = kf_req_read(req);
     if (!tx) return;
     int64_t project = 0;
-    int rc = kf_tx_i64(tx, &project, "SELECT project_id FROM tickets WHERE id = ?", "i", id);
-    if (rc == KF_OK && !kf_req_sees_project(req, project)) rc = KF_ENOTFOUND;
+    int rc = kf_ticket_project_seen(req, tx, id, &project);
     kf_stmt *st;
     if (rc == KF_OK)
         rc = kf_tx_query(tx, &st,

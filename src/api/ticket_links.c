@@ -5,6 +5,7 @@
  * repeat is found at intake (repeat_of). */
 #include "api/api.h"
 #include "api/api_int.h"
+#include "api/tickets_int.h"
 
 #include "core/err.h"
 #include "desk/ticket.h"
@@ -19,15 +20,6 @@ typedef struct {
     int err_status;
     const char *err_code;
 } link_job;
-
-/* The project of ticket ID as the caller sees it: KF_ENOTFOUND when there is
- * no such ticket or it is of a project the caller does not see. */
-static int project_of(kf_tx *tx, const kf_req *req, int64_t id, int64_t *project)
-{
-    int rc = kf_tx_i64(tx, project, "SELECT project_id FROM tickets WHERE id = ?", "i", id);
-    if (rc == KF_OK && !kf_req_sees_project(req, *project)) rc = KF_ENOTFOUND;
-    return rc;
-}
 
 static int events(kf_tx *tx, link_job *l, const char *kind)
 {
@@ -45,9 +37,9 @@ static int link_write(kf_tx *tx, void *ctx)
 {
     link_job *l = ctx;
     int64_t mine = 0, theirs = 0, changed = 0;
-    int rc = project_of(tx, l->req, l->ticket, &mine);
+    int rc = kf_ticket_project_seen(l->req, tx, l->ticket, &mine);
     if (rc != KF_OK) return rc;
-    rc = project_of(tx, l->req, l->other, &theirs);
+    rc = kf_ticket_project_seen(l->req, tx, l->other, &theirs);
     if (rc == KF_ENOTFOUND || (rc == KF_OK && theirs != mine)) {
         kf_input_fail(l->in, "ticket_id", rc == KF_OK ? "other_project" : "unknown_reference");
         return KF_EINVAL;
@@ -125,7 +117,7 @@ static void links_list(kf_req *req)
     if (kf_req_param_id(req, "id", &id) != 0) return;
     kf_tx *tx = kf_req_read(req);
     if (!tx) return;
-    int rc = project_of(tx, req, id, &project);
+    int rc = kf_ticket_project_seen(req, tx, id, &project);
     kf_stmt *st;
     if (rc == KF_OK)
         rc = kf_tx_query(tx, &st,

@@ -39,6 +39,13 @@ int kf_ticket_check_ref(kf_tx *tx, const char *table, int64_t id, int64_t projec
     return rc == KF_ENOTFOUND ? KF_OK : rc;
 }
 
+int kf_ticket_project_seen(const kf_req *req, kf_tx *tx, int64_t id, int64_t *project)
+{
+    int rc = kf_tx_i64(tx, project, "SELECT project_id FROM tickets WHERE id = ?", "i", id);
+    if (rc == KF_OK && !kf_req_sees_project(req, *project)) rc = KF_ENOTFOUND;
+    return rc;
+}
+
 void kf_ticket_today(const kf_desk_calendar *cal, int64_t now, char *out)
 {
     int64_t s = now / 1000;

@@ -44,6 +44,10 @@ int kf_ticket_with(kf_tx *tx, kf_ticket_job *j, void *ctx,
  * CAL may be NULL to leave out the used minutes). New reference. */
 json_t *kf_ticket_present(kf_req *req, kf_tx *tx, const kf_ticket *t, const kf_desk_calendar *cal,
                           int64_t now);
+/* kf_ticket_project_seen: ticket ID's project into *PROJECT; KF_ENOTFOUND
+ * when there is no such ticket or REQ's caller does not see its project (the
+ * two answer alike: 404). */
+int kf_ticket_project_seen(const kf_req *req, kf_tx *tx, int64_t id, int64_t *project);
 /* kf_ticket_today: the project's date "YYYY-MM-DD" at NOW into OUT (11 bytes). */
 void kf_ticket_today(const kf_desk_calendar *cal, int64_t now, char *out);
 
