@@ -238,8 +238,9 @@ static int find_repeat(kf_tx *tx, kf_ticket *t, int64_t now)
     if (rc == KF_ENOTFOUND || (rc == KF_OK && days <= 0)) return KF_OK;
     if (rc == KF_OK)
         rc = kf_tx_i64(tx, &earlier,
+                       /* is_open IN (0, 1): two ranges of the unit index */
                        "SELECT COALESCE(MAX(id), 0) FROM tickets WHERE unit_id = ?"
-                       " AND category_id = ? AND created_at >= ?"
+                       " AND is_open IN (0, 1) AND category_id = ? AND created_at >= ?"
                        " AND type IN ('repair', 'complaint') AND status <> 'closed_invalid'",
                        "iii", unit, category, now - days * 86400000);
     if (rc == KF_OK && earlier) kf_ticket_set_i(t, "repeat_of", earlier);
