@@ -32,6 +32,11 @@ const char *kf_api_language(kf_input *in, const char *field);
 int kf_api_masked_mobiles(kf_tx *tx, int64_t id, json_t **out);
 /* kf_api_cursor: parses ?cursor= (an id) into *after; 0 when absent. */
 int kf_api_cursor(kf_input *in, int64_t *after);
+/* kf_api_reply_rows: answers {"items": […]} with ROW(ST, CTX) for every row
+ * of ST; RC is the status ST was prepared with (anything but KF_OK answers
+ * that status, as does a failing step). */
+void kf_api_reply_rows(kf_req *req, int rc, kf_stmt *st, json_t *(*row)(kf_stmt *, const void *),
+                       const void *ctx);
 /* kf_api_page: {"items": ITEMS, "next_cursor": …}; steals ITEMS. */
 json_t *kf_api_page(json_t *items, int64_t next_id);
 

@@ -124,8 +124,9 @@ static void attachment_upload(kf_req *req)
 
 #define COLUMNS "id, ticket_id, filename, mime, size_bytes, sha256, uploaded_by, created_at"
 
-static json_t *row_json(kf_stmt *st)
+static json_t *row_json(kf_stmt *st, const void *ctx)
 {
+    (void)ctx;
     return attachment_json(kf_stmt_i64(st, 0), kf_stmt_i64(st, 1), kf_stmt_text(st, 2),
                            kf_stmt_text(st, 3), kf_stmt_i64(st, 4), kf_stmt_text(st, 5),
                            kf_stmt_i64(st, 6), kf_stmt_i64(st, 7));
@@ -138,21 +139,12 @@ static void attachments_list(kf_req *req)
     kf_tx *tx = kf_req_read(req);
     if (!tx) return;
     int rc = kf_ticket_project_seen(req, tx, ticket, &project);
-    kf_stmt *st;
+    kf_stmt *st = NULL;
     if (rc == KF_OK)
         rc = kf_tx_query(tx, &st,
                          "SELECT " COLUMNS " FROM attachments WHERE ticket_id = ? ORDER BY id", "i",
                          ticket);
-    json_t *items = json_array();
-    if (rc == KF_OK)
-        while ((rc = kf_stmt_step(st)) == KF_ROW)
-            json_array_append_new(items, row_json(st));
-    if (rc != KF_DONE) {
-        json_decref(items);
-        kf_reply_status(req, rc);
-        return;
-    }
-    kf_reply_json(req, 200, json_pack("{s:o}", "items", items));
+    kf_api_reply_rows(req, rc, st, row_json, NULL);
 }
 
 /* Content-Disposition: images open in place, anything else is saved; the

@@ -1,6 +1,8 @@
 /* Helpers the API resources share. */
 #include "api/api_int.h"
 
+#include "core/err.h"
+
 #include "core/timeutil.h"
 #include "domain/account.h"
 #include "domain/perm.h"
@@ -97,6 +99,21 @@ int kf_api_cursor(kf_input *in, int64_t *after)
     }
     *after = v;
     return 0;
+}
+
+void kf_api_reply_rows(kf_req *req, int rc, kf_stmt *st, json_t *(*row)(kf_stmt *, const void *),
+                       const void *ctx)
+{
+    json_t *items = json_array();
+    if (rc == KF_OK)
+        while ((rc = kf_stmt_step(st)) == KF_ROW)
+            json_array_append_new(items, row(st, ctx));
+    if (rc != KF_DONE) {
+        json_decref(items);
+        kf_reply_status(req, rc);
+        return;
+    }
+    kf_reply_json(req, 200, json_pack("{s:o}", "items", items));
 }
 
 json_t *kf_api_page(json_t *items, int64_t next_id)

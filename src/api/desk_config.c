@@ -52,18 +52,21 @@ int kf_dcfg_step_changed(kf_stmt *st)
     return rc == KF_OK && kf_stmt_changes(st) != 1 ? KF_ESTALE : rc;
 }
 
+typedef struct {
+    const kf_dcfg_col *cols;
+    size_t n;
+} col_list;
+
+static json_t *listed_row(kf_stmt *st, const void *ctx)
+{
+    const col_list *c = ctx;
+    return row_json(st, c->cols, c->n);
+}
+
 void kf_dcfg_reply_items(kf_req *req, int rc, kf_stmt *st, const kf_dcfg_col *cols, size_t n)
 {
-    json_t *items = json_array();
-    if (rc == KF_OK)
-        while ((rc = kf_stmt_step(st)) == KF_ROW)
-            json_array_append_new(items, row_json(st, cols, n));
-    if (rc != KF_DONE) {
-        json_decref(items);
-        kf_reply_status(req, rc);
-        return;
-    }
-    kf_reply_json(req, 200, json_pack("{s:o}", "items", items));
+    col_list c = {cols, n};
+    kf_api_reply_rows(req, rc, st, listed_row, &c);
 }
 
 int kf_dcfg_load_row(kf_tx *tx, const char *sql, const kf_dcfg_col *cols, size_t n, int64_t id,

@@ -422,6 +422,19 @@ static void ticket_follow_up(kf_req *req)
     kf_ticket_job_run(req, &f.ti.job, follow_up_write, 200);
 }
 
+static json_t *follow_up_json(kf_stmt *st, const void *ctx)
+{
+    (void)ctx;
+    return json_pack(
+        "{s:I, s:b, s:I, s:o, s:o, s:s, s:o, s:o}", "id", (json_int_t)kf_stmt_i64(st, 0),
+        "satisfied", (int)kf_stmt_i64(st, 1), "score_overall", (json_int_t)kf_stmt_i64(st, 2),
+        "score_timeliness", kf_stmt_isnull(st, 3) ? json_null() : json_integer(kf_stmt_i64(st, 3)),
+        "score_attitude", kf_stmt_isnull(st, 4) ? json_null() : json_integer(kf_stmt_i64(st, 4)),
+        "comment", kf_stmt_text(st, 5), "done_by",
+        kf_stmt_isnull(st, 6) ? json_null() : json_integer(kf_stmt_i64(st, 6)), "created_at",
+        kf_api_time(kf_stmt_i64(st, 7)));
+}
+
 static void ticket_follow_ups(kf_req *req)
 {
     int64_t id, project;
@@ -429,33 +442,14 @@ static void ticket_follow_ups(kf_req *req)
     kf_tx *tx = kf_req_read(req);
     if (!tx) return;
     int rc = kf_ticket_project_seen(req, tx, id, &project);
-    kf_stmt *st;
+    kf_stmt *st = NULL;
     if (rc == KF_OK)
         rc = kf_tx_query(tx, &st,
                          "SELECT id, satisfied, score_overall, score_timeliness, score_attitude,"
                          " comment, done_by, created_at FROM follow_ups WHERE ticket_id = ?"
                          " ORDER BY id",
                          "i", id);
-    json_t *items = json_array();
-    if (rc == KF_OK)
-        while ((rc = kf_stmt_step(st)) == KF_ROW)
-            json_array_append_new(
-                items,
-                json_pack("{s:I, s:b, s:I, s:o, s:o, s:s, s:o, s:o}", "id",
-                          (json_int_t)kf_stmt_i64(st, 0), "satisfied", (int)kf_stmt_i64(st, 1),
-                          "score_overall", (json_int_t)kf_stmt_i64(st, 2), "score_timeliness",
-                          kf_stmt_isnull(st, 3) ? json_null() : json_integer(kf_stmt_i64(st, 3)),
-                          "score_attitude",
-                          kf_stmt_isnull(st, 4) ? json_null() : json_integer(kf_stmt_i64(st, 4)),
-                          "comment", kf_stmt_text(st, 5), "done_by",
-                          kf_stmt_isnull(st, 6) ? json_null() : json_integer(kf_stmt_i64(st, 6)),
-                          "created_at", kf_api_time(kf_stmt_i64(st, 7))));
-    if (rc != KF_DONE) {
-        json_decref(items);
-        kf_reply_status(req, rc);
-        return;
-    }
-    kf_reply_json(req, 200, json_pack("{s:o}", "items", items));
+    kf_api_reply_rows(req, rc, st, follow_up_json, NULL);
 }
 
 /* ---- the timeline ---- */

@@ -111,6 +111,16 @@ static void link_delete(kf_req *req)
     run_link(req, &l, &in);
 }
 
+static json_t *link_json(kf_stmt *st, const void *ctx)
+{
+    (void)ctx;
+    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "ticket_id", (json_int_t)kf_stmt_i64(st, 0),
+                     "subject", kf_stmt_text(st, 1), "status", kf_stmt_text(st, 2), "type",
+                     kf_stmt_text(st, 3), "created_by",
+                     kf_stmt_isnull(st, 4) ? json_null() : json_integer(kf_stmt_i64(st, 4)),
+                     "created_at", kf_api_time(kf_stmt_i64(st, 5)));
+}
+
 static void links_list(kf_req *req)
 {
     int64_t id, project;
@@ -118,29 +128,14 @@ static void links_list(kf_req *req)
     kf_tx *tx = kf_req_read(req);
     if (!tx) return;
     int rc = kf_ticket_project_seen(req, tx, id, &project);
-    kf_stmt *st;
+    kf_stmt *st = NULL;
     if (rc == KF_OK)
         rc = kf_tx_query(tx, &st,
                          "SELECT l.other_id, t.subject, t.status, t.type, l.created_by,"
                          " l.created_at FROM ticket_links l JOIN tickets t ON t.id = l.other_id"
                          " WHERE l.ticket_id = ? ORDER BY l.other_id",
                          "i", id);
-    json_t *items = json_array();
-    if (rc == KF_OK)
-        while ((rc = kf_stmt_step(st)) == KF_ROW)
-            json_array_append_new(
-                items,
-                json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "ticket_id",
-                          (json_int_t)kf_stmt_i64(st, 0), "subject", kf_stmt_text(st, 1), "status",
-                          kf_stmt_text(st, 2), "type", kf_stmt_text(st, 3), "created_by",
-                          kf_stmt_isnull(st, 4) ? json_null() : json_integer(kf_stmt_i64(st, 4)),
-                          "created_at", kf_api_time(kf_stmt_i64(st, 5))));
-    if (rc != KF_DONE) {
-        json_decref(items);
-        kf_reply_status(req, rc);
-        return;
-    }
-    kf_reply_json(req, 200, json_pack("{s:o}", "items", items));
+    kf_api_reply_rows(req, rc, st, link_json, NULL);
 }
 
 int kf_api_ticket_links_register(kf_router *r)

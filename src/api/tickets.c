@@ -233,16 +233,16 @@ static int find_repeat(kf_tx *tx, kf_ticket *t, int64_t now)
     int64_t unit = kf_ticket_i(t, "unit_id"), category = kf_ticket_i(t, "category_id");
     if (!unit || !category || (strcmp(type, "repair") != 0 && strcmp(type, "complaint") != 0))
         return KF_OK;
-    int64_t days = 0, earlier = 0;
-    int rc = kf_tx_i64(tx, &days, "SELECT repeat_days FROM desk_settings WHERE id = 1", NULL);
-    if (rc == KF_ENOTFOUND || (rc == KF_OK && days <= 0)) return KF_OK;
-    if (rc == KF_OK)
-        rc = kf_tx_i64(tx, &earlier,
-                       /* is_open IN (0, 1): two ranges of the unit index */
-                       "SELECT COALESCE(MAX(id), 0) FROM tickets WHERE unit_id = ?"
-                       " AND is_open IN (0, 1) AND category_id = ? AND created_at >= ?"
-                       " AND type IN ('repair', 'complaint') AND status <> 'closed_invalid'",
-                       "iii", unit, category, now - days * 86400000);
+    /* one query with the window read in it: every intake runs this;
+     * is_open IN (0, 1) makes it two ranges of the unit index */
+    int64_t earlier = 0;
+    int rc = kf_tx_i64(tx, &earlier,
+                       "SELECT COALESCE(MAX(t.id), 0) FROM desk_settings s, tickets t"
+                       " WHERE s.id = 1 AND s.repeat_days > 0 AND t.unit_id = ?"
+                       " AND t.is_open IN (0, 1) AND t.category_id = ?"
+                       " AND t.created_at >= ? - s.repeat_days * 86400000"
+                       " AND t.type IN ('repair', 'complaint') AND t.status <> 'closed_invalid'",
+                       "iii", unit, category, now);
     if (rc == KF_OK && earlier) kf_ticket_set_i(t, "repeat_of", earlier);
     return rc;
 }
