@@ -11,6 +11,7 @@ static int usage(FILE *out)
             "Usage: kefu COMMAND [options]\n\n"
             "  serve      serve the API and web UI (kefu serve --help)\n"
             "  migrate    apply pending database migrations\n"
+            "  reindex    rebuild the ticket search index\n"
             "  user       add|passwd|list user accounts\n"
             "  demo       create the demo project and accounts in an empty database\n"
             "  routes     print every API route and its permission as JSON\n"
@@ -30,6 +31,7 @@ int main(int argc, char **argv, char **envp)
     if (strcmp(cmd, "user") == 0) return kf_cli_user(sub_argc, sub_argv, envp);
     if (strcmp(cmd, "demo") == 0) return kf_cli_demo(sub_argc, sub_argv, envp);
     if (strcmp(cmd, "import") == 0) return kf_cli_import(sub_argc, sub_argv, envp);
+    if (strcmp(cmd, "reindex") == 0) return kf_cli_reindex(sub_argc, sub_argv, envp);
     if (strcmp(cmd, "routes") == 0) return kf_cli_routes(sub_argc, sub_argv, envp);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("kefu %s\n", KEFU_VERSION);

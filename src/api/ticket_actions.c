@@ -352,6 +352,37 @@ static void ticket_chase(kf_req *req)
     kf_ticket_job_run(req, &ti.job, chase_write, 200);
 }
 
+/* ---- notes (备注) ---- */
+
+/* A note on the timeline, on an open or an ended ticket (a later call, a
+ * finding); searched with the ticket. */
+static int note_cb(kf_tx *tx, void *ctx, kf_ticket *t, const kf_desk_calendar *cal)
+{
+    (void)cal;
+    transition_input *ti = ctx;
+    return kf_ticket_event(tx, kf_ticket_i(t, "id"), ti->job.actor, "note", NULL, NULL, ti->note,
+                           NULL, ti->job.now);
+}
+
+static int note_write(kf_tx *tx, void *ctx)
+{
+    transition_input *ti = ctx;
+    return kf_ticket_with(tx, &ti->job, ti, note_cb);
+}
+
+static void ticket_note(kf_req *req)
+{
+    static const char *const fields[] = {"note", "version", NULL};
+    kf_input in;
+    transition_input ti = {.job.in = &in};
+    if (kf_req_param_id(req, "id", &ti.job.id) != 0) return;
+    if (kf_input_begin(&in, req, fields) != 0) return;
+    ti.note = kf_input_str(&in, "note", 1, 1, 2000);
+    kf_input_i64(&in, "version", 0, 1, INT64_MAX, &ti.job.version);
+    if (kf_input_end(&in) != 0) return;
+    kf_ticket_job_run(req, &ti.job, note_write, 200);
+}
+
 /* ---- follow-up calls (回访) ---- */
 
 typedef struct {
@@ -514,6 +545,8 @@ int kf_api_ticket_actions_register(kf_router *r)
         kf_router_add(r, "POST", "/api/v1/tickets/{id}/onsite", "tickets.write", ticket_onsite,
                       0) != KF_OK ||
         kf_router_add(r, "POST", "/api/v1/tickets/{id}/chase", "tickets.write", ticket_chase, 0) !=
+            KF_OK ||
+        kf_router_add(r, "POST", "/api/v1/tickets/{id}/notes", "tickets.write", ticket_note, 0) !=
             KF_OK ||
         kf_router_add(r, "POST", "/api/v1/tickets/{id}/follow-ups", "tickets.write",
                       ticket_follow_up, 0) != KF_OK ||

@@ -7,6 +7,7 @@
 #include "api/tickets_int.h"
 
 #include "core/err.h"
+#include "store/search_index.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,15 +19,16 @@ static json_t *id_or_null(int64_t v)
 }
 
 #define SUMMARY_COLUMNS                                                                            \
-    "id, project_id, type, severity, status, subject, category_id, department_id, assignee_id,"    \
-    " escalation_level, next_due_at, unit_id, caller_name, created_at, updated_at, version"
+    "t.id, t.project_id, t.type, t.severity, t.status, t.subject, t.category_id,"                  \
+    " t.department_id, t.assignee_id, t.escalation_level, t.next_due_at, t.unit_id,"               \
+    " t.caller_name, t.created_at, t.updated_at, t.version"
 /* The caller's scope, in two forms so that each can use an index: one
  * project (a parameter), or every project the caller sees (admins: all). An
  * OR of the two would keep SQLite from using the project's index (measured:
  * the overdue queue went from 1.9 s to milliseconds at 1,000,000 tickets). */
-#define SCOPE_ONE " project_id = ?"
+#define SCOPE_ONE " t.project_id = ?"
 #define SCOPE_MANY                                                                                 \
-    " project_id IN (SELECT id FROM projects WHERE CAST(? AS BIGINT) = 1"                          \
+    " t.project_id IN (SELECT id FROM projects WHERE CAST(? AS BIGINT) = 1"                        \
     " UNION SELECT project_id FROM user_projects WHERE user_id = ?)"
 
 /* The short form of a ticket in a list (SUMMARY_COLUMNS). New reference. */
@@ -59,64 +61,83 @@ static const char *const queue_names[] = {"all",        "mine",      "department
                                           "unassigned", "escalated", "overdue",
                                           "due_soon",   "follow_up", NULL};
 
-/* Newest first, by id. Parameters: the scope, then the queue's own, then
- * the cursor and the limit. [0]: one project, [1]: all the caller sees. */
-#define QUEUE_ALL(scope)                                                                           \
-    "SELECT " SUMMARY_COLUMNS " FROM tickets WHERE" scope                                          \
-    " AND (CAST(? AS TEXT) = '' OR status = ?) AND id < ? ORDER BY id DESC LIMIT ?"
-#define QUEUE_MINE(scope)                                                                          \
-    "SELECT " SUMMARY_COLUMNS " FROM tickets WHERE" scope                                          \
-    " AND assignee_id = ? AND is_open = 1 AND id < ? ORDER BY id DESC LIMIT ?"
-#define QUEUE_DEPARTMENT(scope)                                                                    \
-    "SELECT " SUMMARY_COLUMNS " FROM tickets WHERE" scope                                          \
-    " AND department_id IN (SELECT department_id FROM department_members"                          \
+/* What puts a ticket in each queue (the parameters are bound by
+ * bind_queue). The queues list newest first, by id; the two deadline queues
+ * soonest deadline first, unless a search orders them by id. */
+#define COND_ALL  " AND (CAST(? AS TEXT) = '' OR t.status = ?)"
+#define COND_MINE " AND t.assignee_id = ? AND t.is_open = 1"
+#define COND_DEPARTMENT                                                                            \
+    " AND t.department_id IN (SELECT department_id FROM department_members"                        \
     " WHERE user_id = ? AND (CAST(? AS BIGINT) = 0 OR department_id = ?)"                          \
-    " UNION SELECT CAST(? AS BIGINT) WHERE CAST(? AS BIGINT) = 1)"                                 \
-    " AND is_open = 1 AND id < ? ORDER BY id DESC LIMIT ?"
-#define QUEUE_UNASSIGNED(scope)                                                                    \
-    "SELECT " SUMMARY_COLUMNS " FROM tickets WHERE" scope                                          \
-    " AND is_open = 1 AND assignee_id IS NULL AND id < ? ORDER BY id DESC LIMIT ?"
-#define QUEUE_ESCALATED(scope)                                                                     \
-    "SELECT " SUMMARY_COLUMNS " FROM tickets WHERE" scope                                          \
-    " AND is_open = 1 AND escalation_level > 0 AND id < ? ORDER BY id DESC LIMIT ?"
+    " UNION SELECT CAST(? AS BIGINT) WHERE CAST(? AS BIGINT) = 1) AND t.is_open = 1"
+#define COND_UNASSIGNED " AND t.is_open = 1 AND t.assignee_id IS NULL"
+#define COND_ESCALATED  " AND t.is_open = 1 AND t.escalation_level > 0"
+#define COND_DUE        " AND t.next_due_at IS NOT NULL AND t.next_due_at > ? AND t.next_due_at <= ?"
 /* resolved, waiting for the follow-up call (回访) */
-#define QUEUE_FOLLOW_UP(scope)                                                                     \
-    "SELECT " SUMMARY_COLUMNS " FROM tickets WHERE" scope                                          \
-    " AND status IN ('resolved', 'follow_up') AND id < ? ORDER BY id DESC LIMIT ?"
-/* Soonest deadline first; the cursor is "due_ms.id". */
-#define QUEUE_DUE(scope)                                                                           \
-    "SELECT " SUMMARY_COLUMNS " FROM tickets WHERE" scope                                          \
-    " AND next_due_at IS NOT NULL AND (next_due_at, id) > (?, ?) AND next_due_at <= ?"             \
-    " ORDER BY next_due_at, id LIMIT ?"
+#define COND_FOLLOW_UP " AND t.status IN ('resolved', 'follow_up')"
 
-static const char *const queue_sql[2][Q_FOLLOW_UP + 1] = {
-    {
-        [Q_ALL] = QUEUE_ALL(SCOPE_ONE),
-        [Q_MINE] = QUEUE_MINE(SCOPE_ONE),
-        [Q_DEPARTMENT] = QUEUE_DEPARTMENT(SCOPE_ONE),
-        [Q_UNASSIGNED] = QUEUE_UNASSIGNED(SCOPE_ONE),
-        [Q_ESCALATED] = QUEUE_ESCALATED(SCOPE_ONE),
-        [Q_OVERDUE] = QUEUE_DUE(SCOPE_ONE),
-        [Q_DUE_SOON] = QUEUE_DUE(SCOPE_ONE),
-        [Q_FOLLOW_UP] = QUEUE_FOLLOW_UP(SCOPE_ONE),
-    },
-    {
-        [Q_ALL] = QUEUE_ALL(SCOPE_MANY),
-        [Q_MINE] = QUEUE_MINE(SCOPE_MANY),
-        [Q_DEPARTMENT] = QUEUE_DEPARTMENT(SCOPE_MANY),
-        [Q_UNASSIGNED] = QUEUE_UNASSIGNED(SCOPE_MANY),
-        [Q_ESCALATED] = QUEUE_ESCALATED(SCOPE_MANY),
-        [Q_OVERDUE] = QUEUE_DUE(SCOPE_MANY),
-        [Q_DUE_SOON] = QUEUE_DUE(SCOPE_MANY),
-        [Q_FOLLOW_UP] = QUEUE_FOLLOW_UP(SCOPE_MANY),
-    },
+static const char *const queue_cond[Q_FOLLOW_UP + 1] = {
+    [Q_ALL] = COND_ALL,
+    [Q_MINE] = COND_MINE,
+    [Q_DEPARTMENT] = COND_DEPARTMENT,
+    [Q_UNASSIGNED] = COND_UNASSIGNED,
+    [Q_ESCALATED] = COND_ESCALATED,
+    [Q_OVERDUE] = COND_DUE,
+    [Q_DUE_SOON] = COND_DUE,
+    [Q_FOLLOW_UP] = COND_FOLLOW_UP,
 };
+
+#define BY_ID(scope, cond)                                                                         \
+    "SELECT " SUMMARY_COLUMNS " FROM tickets t WHERE" scope cond                                   \
+    " AND t.id < ? ORDER BY t.id DESC LIMIT ?"
+/* Soonest deadline first; the cursor is "due_ms.id". */
+#define BY_DUE(scope)                                                                              \
+    "SELECT " SUMMARY_COLUMNS " FROM tickets t WHERE" scope " AND t.next_due_at IS NOT NULL"       \
+    " AND (t.next_due_at, t.id) > (?, ?) AND t.next_due_at <= ? ORDER BY t.next_due_at, t.id"      \
+    " LIMIT ?"
+#define QUEUES(scope)                                                                              \
+    {                                                                                              \
+        [Q_ALL] = BY_ID(scope, COND_ALL), [Q_MINE] = BY_ID(scope, COND_MINE),                      \
+        [Q_DEPARTMENT] = BY_ID(scope, COND_DEPARTMENT),                                            \
+        [Q_UNASSIGNED] = BY_ID(scope, COND_UNASSIGNED),                                            \
+        [Q_ESCALATED] = BY_ID(scope, COND_ESCALATED), [Q_OVERDUE] = BY_DUE(scope),                 \
+        [Q_DUE_SOON] = BY_DUE(scope), [Q_FOLLOW_UP] = BY_ID(scope, COND_FOLLOW_UP),                \
+    }
+/* [0]: one project, [1]: all the caller sees. */
+static const char *const queue_sql[2][Q_FOLLOW_UP + 1] = {QUEUES(SCOPE_ONE), QUEUES(SCOPE_MANY)};
 
 typedef struct {
     int q;
     int64_t project, department, limit, after_id, after_due, within;
     const char *status;
+    int terms;                       /* of a search; 0: no search */
+    char match[KF_SEARCH_QUERY_BUF]; /* the search, as the backend takes it */
 } list_query;
+
+static void read_cursor(kf_input *in, list_query *lq, const char *c)
+{
+    char *end;
+    /* a search lists by id whatever the queue */
+    if ((lq->q == Q_OVERDUE || lq->q == Q_DUE_SOON) && !lq->terms) {
+        lq->after_due = strtoll(c, &end, 10);
+        if (*end == '.') lq->after_id = strtoll(end + 1, &end, 10);
+    } else {
+        lq->after_id = strtoll(c, &end, 10);
+    }
+    if (*end || lq->after_id <= 0) kf_input_fail(in, "cursor", "bad_cursor");
+}
+
+/* q: present but with nothing to search for (empty, spaces, punctuation)
+ * is a mistake, not a request for every ticket. */
+static void read_search(kf_req *req, kf_input *in, list_query *lq)
+{
+    const char *raw = kf_req_query(req, "q");
+    if (!raw) return;
+    const char *q = *raw ? kf_query_str(in, "q", KF_SEARCH_QUERY_MAX) : NULL;
+    if (*raw && !q) return; /* too long or not UTF-8: already said */
+    lq->terms = kf_search_query(kf_store_backend(req->app->store), q ? q : "", lq->match);
+    if (lq->terms <= 0) kf_input_fail(in, "q", lq->terms < 0 ? "too_long" : "no_search_terms");
+}
 
 static int read_list_query(kf_req *req, kf_input *in, list_query *lq)
 {
@@ -140,17 +161,9 @@ static int read_list_query(kf_req *req, kf_input *in, list_query *lq)
         kf_input_fail(in, "status", "not_in_list");
     if (lq->project && !kf_req_sees_project(req, lq->project))
         kf_input_fail(in, "project_id", "unknown_project");
+    read_search(req, in, lq);
     const char *c = kf_req_query(req, "cursor");
-    if (c && *c) {
-        char *end;
-        if (lq->q == Q_OVERDUE || lq->q == Q_DUE_SOON) {
-            lq->after_due = strtoll(c, &end, 10);
-            if (*end == '.') lq->after_id = strtoll(end + 1, &end, 10);
-        } else {
-            lq->after_id = strtoll(c, &end, 10);
-        }
-        if (*end || lq->after_id <= 0) kf_input_fail(in, "cursor", "bad_cursor");
-    }
+    if (c && *c && lq->q >= 0) read_cursor(in, lq, c);
     return kf_input_end(in);
 }
 
@@ -167,27 +180,15 @@ static int bind_scope(kf_req *req, kf_stmt *st, int64_t project)
     return 3;
 }
 
-static void ticket_list(kf_req *req)
+/* Binds the parameters of LQ's queue_cond from I on; returns the next
+ * parameter's number. */
+static int bind_queue(kf_req *req, kf_stmt *st, int i, const list_query *lq, int64_t now)
 {
-    kf_input in;
-    list_query lq = {0};
-    if (read_list_query(req, &in, &lq) != 0) return;
-    kf_tx *tx = kf_req_read(req);
-    if (!tx) return;
-    int64_t now = kf_app_now(req->app), me = req->auth->user.id;
-    int due = lq.q == Q_OVERDUE || lq.q == Q_DUE_SOON;
-    kf_stmt *st;
-    int rc = kf_tx_prepare(tx, queue_sql[lq.project == 0][lq.q], &st);
-    if (rc != KF_OK) {
-        kf_reply_status(req, rc);
-        return;
-    }
-    int i = bind_scope(req, st, lq.project);
-    int64_t before = lq.after_id ? lq.after_id : INT64_MAX;
-    switch (lq.q) {
+    int64_t me = req->auth->user.id;
+    switch (lq->q) {
     case Q_ALL:
-        kf_stmt_bind_text(st, i++, lq.status ? lq.status : "");
-        kf_stmt_bind_text(st, i++, lq.status ? lq.status : "");
+        kf_stmt_bind_text(st, i++, lq->status ? lq->status : "");
+        kf_stmt_bind_text(st, i++, lq->status ? lq->status : "");
         break;
     case Q_MINE:
         kf_stmt_bind_i64(st, i++, me);
@@ -195,29 +196,32 @@ static void ticket_list(kf_req *req)
     case Q_DEPARTMENT:
         /* a named department, if the caller belongs to it or may see its project */
         kf_stmt_bind_i64(st, i++, me);
-        kf_stmt_bind_i64(st, i++, lq.department);
-        kf_stmt_bind_i64(st, i++, lq.department);
-        kf_stmt_bind_i64(st, i++, lq.department);
-        kf_stmt_bind_i64(st, i++, lq.department != 0);
+        kf_stmt_bind_i64(st, i++, lq->department);
+        kf_stmt_bind_i64(st, i++, lq->department);
+        kf_stmt_bind_i64(st, i++, lq->department);
+        kf_stmt_bind_i64(st, i++, lq->department != 0);
         break;
     case Q_OVERDUE:
-    case Q_DUE_SOON: {
-        /* a keyset on (next_due_at, id), the deadline index's order: the page
-         * starts after the cursor, or at the window's start */
-        int64_t lo = lq.q == Q_OVERDUE ? 0 : now;
-        int64_t hi = lq.q == Q_OVERDUE ? now : now + lq.within * 60000;
-        kf_stmt_bind_i64(st, i++, lq.after_id ? lq.after_due : lo);
-        kf_stmt_bind_i64(st, i++, lq.after_id ? lq.after_id : INT64_MAX);
-        kf_stmt_bind_i64(st, i++, hi);
+        kf_stmt_bind_i64(st, i++, 0);
+        kf_stmt_bind_i64(st, i++, now);
         break;
-    }
+    case Q_DUE_SOON:
+        kf_stmt_bind_i64(st, i++, now);
+        kf_stmt_bind_i64(st, i++, now + lq->within * 60000);
+        break;
     default:
         break;
     }
-    if (!due) kf_stmt_bind_i64(st, i++, before);
-    kf_stmt_bind_i64(st, i, lq.limit);
+    return i;
+}
+
+/* Steps ST (rows of SUMMARY_COLUMNS) and answers with the page; the cursor
+ * is the last id, or "due_ms.id" when BY_DUE_ORDER. */
+static void reply_page(kf_req *req, kf_stmt *st, const list_query *lq, int by_due_order)
+{
     json_t *items = json_array();
     int64_t last_id = 0, last_due = 0;
+    int rc;
     while ((rc = kf_stmt_step(st)) == KF_ROW) {
         json_array_append_new(items, summary_row(st));
         last_id = kf_stmt_i64(st, 0);
@@ -229,15 +233,154 @@ static void ticket_list(kf_req *req)
         return;
     }
     json_t *next = json_null();
-    if ((int64_t)json_array_size(items) == lq.limit) {
+    if ((int64_t)json_array_size(items) == lq->limit) {
         char buf[48];
-        if (due)
+        if (by_due_order)
             snprintf(buf, sizeof(buf), "%lld.%lld", (long long)last_due, (long long)last_id);
         else
             snprintf(buf, sizeof(buf), "%lld", (long long)last_id);
         next = json_string(buf);
     }
     kf_reply_json(req, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+}
+
+static void queue_list(kf_req *req, kf_tx *tx, const list_query *lq)
+{
+    int64_t now = kf_app_now(req->app);
+    int due = lq->q == Q_OVERDUE || lq->q == Q_DUE_SOON;
+    kf_stmt *st;
+    int rc = kf_tx_prepare(tx, queue_sql[lq->project == 0][lq->q], &st);
+    if (rc != KF_OK) {
+        kf_reply_status(req, rc);
+        return;
+    }
+    int i = bind_scope(req, st, lq->project);
+    if (due) {
+        /* a keyset on (next_due_at, id), the deadline index's order: the page
+         * starts after the cursor, or at the window's start */
+        int64_t lo = lq->q == Q_OVERDUE ? 0 : now;
+        int64_t hi = lq->q == Q_OVERDUE ? now : now + lq->within * 60000;
+        kf_stmt_bind_i64(st, i++, lq->after_id ? lq->after_due : lo);
+        kf_stmt_bind_i64(st, i++, lq->after_id ? lq->after_id : INT64_MAX);
+        kf_stmt_bind_i64(st, i++, hi);
+    } else {
+        i = bind_queue(req, st, i, lq, now);
+        kf_stmt_bind_i64(st, i++, lq->after_id ? lq->after_id : INT64_MAX);
+    }
+    kf_stmt_bind_i64(st, i, lq->limit);
+    reply_page(req, st, lq, due);
+}
+
+/* ---- search (工单检索) ----
+ *
+ * A search lists the tickets of the queue whose document holds every word,
+ * newest first. SQLite can go two ways and the faster one depends on sizes:
+ * from the index's matches, newest first, keeping those in the queue (cheap
+ * when many matches are in it, or there are few matches), or along the
+ * queue, asking the index about each ticket (cheap when the queue is short).
+ * The queue's size is counted up to SEARCH_QUEUE_CAP tickets by its own
+ * index; a shorter queue is walked. PostgreSQL's planner chooses itself. */
+#define SEARCH_QUEUE_CAP 2000
+
+/* Each statement is HEAD, the queue's condition, then TAIL. */
+typedef struct {
+    const char *head, *tail;
+} frame;
+/* From the matches: the FTS5 table drives, in its rowid order. */
+#define FTS_DRIVEN(scope)                                                                          \
+    {                                                                                              \
+        "SELECT " SUMMARY_COLUMNS                                                                  \
+        " FROM ticket_search JOIN tickets t ON t.id = ticket_search.rowid"                         \
+        " WHERE" scope,                                                                            \
+            " AND ticket_search MATCH ? AND ticket_search.rowid < ?"                               \
+            " ORDER BY ticket_search.rowid DESC LIMIT ?"                                           \
+    }
+/* Along the queue: each ticket looked up in the index by rowid. */
+#define QUEUE_DRIVEN(scope)                                                                        \
+    {                                                                                              \
+        "SELECT " SUMMARY_COLUMNS " FROM tickets t WHERE" scope,                                   \
+            " AND EXISTS (SELECT 1 FROM ticket_search WHERE ticket_search MATCH ?"                 \
+            " AND ticket_search.rowid = t.id) AND t.id < ? ORDER BY t.id DESC LIMIT ?"             \
+    }
+#define PG_SEARCH(scope)                                                                           \
+    {                                                                                              \
+        "SELECT " SUMMARY_COLUMNS " FROM tickets t JOIN ticket_search s ON s.ticket_id = t.id"     \
+        " WHERE" scope,                                                                            \
+            " AND s.document @@ to_tsquery('simple', ?) AND t.id < ? ORDER BY t.id DESC LIMIT ?"   \
+    }
+#define QUEUE_SIZE(scope)                                                                          \
+    {                                                                                              \
+        "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t WHERE" scope, " LIMIT ?)"                   \
+    }
+
+/* [plan][scope] */
+enum { PLAN_FTS, PLAN_QUEUE, PLAN_PG, PLAN_SIZE };
+static const frame search_sql[4][2] = {
+    [PLAN_FTS] = {FTS_DRIVEN(SCOPE_ONE), FTS_DRIVEN(SCOPE_MANY)},
+    [PLAN_QUEUE] = {QUEUE_DRIVEN(SCOPE_ONE), QUEUE_DRIVEN(SCOPE_MANY)},
+    [PLAN_PG] = {PG_SEARCH(SCOPE_ONE), PG_SEARCH(SCOPE_MANY)},
+    [PLAN_SIZE] = {QUEUE_SIZE(SCOPE_ONE), QUEUE_SIZE(SCOPE_MANY)},
+};
+
+/* Prepares PLAN's statement for LQ's scope and queue, binding the scope
+ * and the queue's parameters; *NEXT gets the next parameter's number. */
+static int prepare_search(kf_req *req, kf_tx *tx, const list_query *lq, int plan, kf_stmt **st,
+                          int *next)
+{
+    const frame *f = &search_sql[plan][lq->project == 0];
+    char sql[2048];
+    int n = snprintf(sql, sizeof(sql), "%s%s%s", f->head, queue_cond[lq->q], f->tail);
+    if (n < 0 || (size_t)n >= sizeof(sql)) return KF_EINVAL; /* constant text: cannot happen */
+    int rc = kf_tx_prepare(tx, sql, st);
+    if (rc != KF_OK) return rc;
+    int i = bind_scope(req, *st, lq->project);
+    *next = bind_queue(req, *st, i, lq, kf_app_now(req->app));
+    return KF_OK;
+}
+
+/* 1 when LQ's queue holds fewer than SEARCH_QUEUE_CAP tickets (SQLite). */
+static int queue_is_short(kf_req *req, kf_tx *tx, const list_query *lq, int *rc)
+{
+    /* every ticket, or a status of every ticket: never short enough */
+    if (lq->q == Q_ALL) return 0;
+    kf_stmt *st;
+    int i;
+    if ((*rc = prepare_search(req, tx, lq, PLAN_SIZE, &st, &i)) != KF_OK) return 0;
+    kf_stmt_bind_i64(st, i, SEARCH_QUEUE_CAP);
+    if ((*rc = kf_stmt_step(st)) != KF_ROW) return 0;
+    *rc = KF_OK;
+    return kf_stmt_i64(st, 0) < SEARCH_QUEUE_CAP;
+}
+
+static void search_list(kf_req *req, kf_tx *tx, const list_query *lq)
+{
+    int rc = KF_OK, plan = PLAN_PG;
+    if (kf_store_backend(req->app->store) != KF_BACKEND_POSTGRES)
+        plan = queue_is_short(req, tx, lq, &rc) ? PLAN_QUEUE : PLAN_FTS;
+    kf_stmt *st;
+    int i = 0;
+    if (rc == KF_OK) rc = prepare_search(req, tx, lq, plan, &st, &i);
+    if (rc != KF_OK) {
+        kf_reply_status(req, rc);
+        return;
+    }
+    kf_stmt_bind_text(st, i++, lq->match);
+    kf_stmt_bind_i64(st, i++, lq->after_id ? lq->after_id : INT64_MAX);
+    kf_stmt_bind_i64(st, i, lq->limit);
+    reply_page(req, st, lq, 0);
+}
+
+static void ticket_list(kf_req *req)
+{
+    kf_input in;
+    list_query lq = {0};
+    if (read_list_query(req, &in, &lq) != 0) return;
+    kf_tx *tx = kf_req_read(req);
+    if (!tx) return;
+    if (lq.terms)
+        search_list(req, tx, &lq);
+    else
+        queue_list(req, tx, &lq);
 }
 
 /* The maintained counts of the caller's visible projects; due-soon and

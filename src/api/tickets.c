@@ -10,6 +10,7 @@
 #include "desk/alarms.h"
 #include "desk/routing.h"
 #include "domain/pii.h"
+#include "store/search_index.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -341,6 +342,9 @@ static int intake_write(kf_tx *tx, void *ctx)
     }
     if ((rc = kf_ticket_insert(tx, t)) != KF_OK) return rc;
     int64_t id = kf_ticket_i(t, "id");
+    if ((rc = kf_search_ticket_added(tx, id, kf_ticket_s(t, "subject"),
+                                     kf_ticket_s(t, "description"))) != KF_OK)
+        return rc;
     json_t *data = json_pack("{s:o, s:o, s:o}", "routing_rule_id",
                              id_or_null(kf_ticket_i(t, "routing_rule_id")), "department_id",
                              id_or_null(kf_ticket_i(t, "department_id")), "repeat_of",
@@ -611,8 +615,8 @@ static int patch_apply(kf_tx *tx, patch_input *p, kf_ticket *t, const kf_desk_ca
     int reclassified = changed_s(t, "type", p->type, before, after);
     reclassified |= changed_s(t, "severity", p->severity, before, after);
     reclassified |= changed_i(t, "category_id", p->has_category, p->category, before, after);
-    changed_s(t, "subject", p->subject, before, after);
-    changed_s(t, "description", p->description, before, after);
+    int reworded = changed_s(t, "subject", p->subject, before, after);
+    reworded |= changed_s(t, "description", p->description, before, after);
     changed_s(t, "caller_name", p->caller_name, before, after);
     changed_i(t, "person_id", p->has_person, p->person, before, after);
     changed_i(t, "unit_id", p->has_unit, p->unit, before, after);
@@ -622,7 +626,10 @@ static int patch_apply(kf_tx *tx, patch_input *p, kf_ticket *t, const kf_desk_ca
         if (!p->phone[0]) kf_ticket_set_s(t, "caller_phone", NULL);
     }
     rc = KF_OK;
-    if (reclassified)
+    if (reworded)
+        rc = kf_search_head_changed(tx, kf_ticket_i(t, "id"), kf_ticket_s(t, "subject"),
+                                    kf_ticket_s(t, "description"));
+    if (rc == KF_OK && reclassified)
         rc = kf_ticket_clocks_retarget(tx, j->req->app->policies, t, &cal->cal, j->now);
     if (rc == KF_OK && reclassified && is_major_complaint(t) &&
         kf_ticket_i(t, "escalation_level") < 2 && kf_ticket_i(t, "is_open")) {

@@ -97,6 +97,8 @@ static const struct {
     {"in_past", "时间不能早于现在", "Must not be in the past"},
     {"other_project", "两张工单须属于同一项目", "Both tickets must be of the same project"},
     {"same_ticket", "不能关联工单自身", "A ticket cannot be linked to itself"},
+    {"no_search_terms", "请输入要搜索的文字（标点和空格不算）",
+     "Enter something to search for (punctuation and spaces do not count)"},
     /* the service desk's configuration (src/api/desk_config.c, desk_calendar.c) */
     {"duplicate_policy", "该类型、级别、项目与分类的时限策略已存在",
      "A deadline policy for this type, severity, project and category exists"},

@@ -3,6 +3,7 @@
 #include "desk/ticket.h"
 
 #include "core/err.h"
+#include "store/search_index.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -500,6 +501,8 @@ int kf_ticket_event(kf_tx *tx, int64_t ticket, int64_t actor, const char *kind, 
         rc = rc == KF_DONE ? KF_OK : rc;
     }
     free(text);
+    /* notes are searched with the ticket */
+    if (rc == KF_OK && note && *note) rc = kf_search_note_added(tx, ticket, note);
     return rc;
 }
 

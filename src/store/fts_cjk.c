@@ -283,14 +283,11 @@ static int is_space(uint32_t cp)
     return cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == 0x3000 || cp == 0xA0;
 }
 
-int kf_cjk_query(const char *text, int len, char *out, size_t outlen)
+/* Calls EMIT(text, len, K) for each whitespace-separated word of TEXT. */
+static int each_word(const char *text, int len, sink *k, int (*emit)(const char *, int, sink *))
 {
-    if (!out || outlen == 0) return -1;
-    out[0] = '\0';
-    if (!text) return 0;
     const unsigned char *s = (const unsigned char *)text;
     int n = text_len(text, len), i = 0;
-    sink k = {out, outlen, 0, 0, 0};
     while (i < n) {
         uint32_t cp;
         int w = decode(s, n, i, &cp);
@@ -303,11 +300,72 @@ int kf_cjk_query(const char *text, int len, char *out, size_t outlen)
             i += w;
             if (i < n) w = decode(s, n, i, &cp);
         }
-        k.word_tokens = 0;
-        if (kf_cjk_tokenize(text + start, i - start, query_token, &k)) {
-            out[0] = '\0'; /* a cut query would silently find more */
-            return -1;
-        }
+        if (emit(text + start, i - start, k)) return -1;
+    }
+    return 0;
+}
+
+static int tsquery_word(const char *word, int len, sink *k)
+{
+    k->word_tokens = 0;
+    return kf_cjk_tokenize(word, len, query_token, k);
+}
+
+int kf_cjk_query(const char *text, int len, char *out, size_t outlen)
+{
+    if (!out || outlen == 0) return -1;
+    out[0] = '\0';
+    if (!text) return 0;
+    sink k = {out, outlen, 0, 0, 0};
+    if (each_word(text, len, &k, tsquery_word)) {
+        out[0] = '\0'; /* a cut query would silently find more */
+        return -1;
+    }
+    return k.ntok;
+}
+
+/* FTS5: a word is the phrase of its tokens, "t1 t2 t3", which FTS5 cuts
+ * again with this tokenizer into the same tokens at adjacent positions. */
+static int fts5_query_token(void *ctx, const char *token, int len, int start, int end)
+{
+    (void)start;
+    (void)end;
+    sink *k = ctx;
+    /* the opening quote (and the space before it) comes with the first token */
+    size_t lead = k->word_tokens ? 1 : (k->ntok ? 2 : 1);
+    if (lead + (size_t)len + 1 >= k->cap - k->used) return -1;
+    char *p = k->out + k->used;
+    if (!k->word_tokens && k->ntok) *p++ = ' ';
+    *p++ = k->word_tokens ? ' ' : '"';
+    memcpy(p, token, (size_t)len);
+    p += len;
+    *p = '\0';
+    k->used = (size_t)(p - k->out);
+    k->ntok++;
+    k->word_tokens++;
+    return 0;
+}
+
+static int fts5_word(const char *word, int len, sink *k)
+{
+    k->word_tokens = 0;
+    if (kf_cjk_tokenize(word, len, fts5_query_token, k)) return -1;
+    if (!k->word_tokens) return 0;
+    if (k->used + 1 >= k->cap) return -1;
+    k->out[k->used++] = '"';
+    k->out[k->used] = '\0';
+    return 0;
+}
+
+int kf_cjk_fts5_query(const char *text, int len, char *out, size_t outlen)
+{
+    if (!out || outlen == 0) return -1;
+    out[0] = '\0';
+    if (!text) return 0;
+    sink k = {out, outlen, 0, 0, 0};
+    if (each_word(text, len, &k, fts5_word)) {
+        out[0] = '\0';
+        return -1;
     }
     return k.ntok;
 }

@@ -78,4 +78,10 @@ int kf_cjk_terms(const char *text, int len, char *out, size_t outlen);
  * when OUT is too small (then OUT is "", as a cut query would mean less). */
 int kf_cjk_query(const char *text, int len, char *out, size_t outlen);
 
+/* kf_cjk_fts5_query: the same for SQLite's FTS5 MATCH: each word becomes
+ * the phrase "t1 t2 t3" of its tokens and the phrases are ANDed (separated
+ * by spaces). Tokens never hold quotes, so the input cannot change the
+ * query's structure. Same results as kf_cjk_query. */
+int kf_cjk_fts5_query(const char *text, int len, char *out, size_t outlen);
+
 #endif

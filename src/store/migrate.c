@@ -6,6 +6,7 @@
 #include "core/embedded.h"
 #include "core/err.h"
 #include "core/timeutil.h"
+#include "store/search_index.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,8 @@ static int apply_one(kf_tx *tx, void *ctx)
         job->rc_detail_set = 1;
         return rc;
     }
+    /* what SQL alone cannot do: 0010's index is cut by our tokenizer in C */
+    if (job->version == 10 && (rc = kf_search_rebuild_all(tx)) != KF_OK) return rc;
     const char *name = strrchr(job->file->path, '/');
     job->applied = 1;
     return kf_tx_exec(tx, NULL,

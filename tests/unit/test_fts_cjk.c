@@ -356,6 +356,39 @@ static void test_query(void **state)
     assert_string_equal(out, "'漏水' & 'a'");
 }
 
+/* What users type, turned into FTS5 queries: words are phrases, all must be
+ * found, and FTS5's own syntax in the input is only text. */
+static void test_fts5_query(void **state)
+{
+    sqlite3 *db = *state;
+    add_doc(db, 1, "卫生间漏水，楼下天花板湿了", -1);
+    add_doc(db, 2, "屋顶漏水", -1);
+    add_doc(db, 3, "A101室 WiFi 没信号", -1);
+    add_doc(db, 4, "NEAR 屋顶 OR AND NOT", -1);
+    char q[KF_CJK_QUERY_MAX(64)];
+    assert_int_equal(kf_cjk_fts5_query("屋顶漏水", -1, q, sizeof(q)), 3);
+    assert_string_equal(q, "\"屋顶 顶漏 漏水\"");
+    assert_int_equal(matches(db, q), ROW(2));
+    assert_int_equal(kf_cjk_fts5_query(" 漏水　天花板 ", -1, q, sizeof(q)), 3);
+    assert_string_equal(q, "\"漏水\" \"天花 花板\"");
+    assert_int_equal(matches(db, q), ROW(1));
+    assert_int_equal(kf_cjk_fts5_query("wifi a101", -1, q, sizeof(q)), 2);
+    assert_int_equal(matches(db, q), ROW(3));
+    /* operators and quotes are words or separators, never syntax */
+    assert_int_equal(kf_cjk_fts5_query("\"屋顶\" OR \"漏水\"", -1, q, sizeof(q)), 3);
+    assert_string_equal(q, "\"屋顶\" \"or\" \"漏水\"");
+    assert_int_equal(matches(db, q), 0);
+    assert_int_equal(kf_cjk_fts5_query("NEAR(屋顶*)", -1, q, sizeof(q)), 2);
+    assert_int_equal(matches(db, q), ROW(4));
+    assert_int_equal(kf_cjk_fts5_query("-漏水 ^屋顶", -1, q, sizeof(q)), 2);
+    assert_int_equal(matches(db, q), ROW(2));
+    /* nothing to search for, or no room */
+    assert_int_equal(kf_cjk_fts5_query(" ，。！ ", -1, q, sizeof(q)), 0);
+    assert_string_equal(q, "");
+    assert_int_equal(kf_cjk_fts5_query("屋顶漏水", -1, q, 8), -1);
+    assert_string_equal(q, "");
+}
+
 static void test_query_too_small(void **state)
 {
     (void)state;
@@ -414,6 +447,7 @@ static void test_arbitrary_bytes(void **state)
         assert_int_equal(kf_cjk_tokenize(in, len, check_inside, &b), 0);
         assert_int_equal(kf_cjk_terms(in, len, terms, tcap), 0);
         assert_true(kf_cjk_query(in, len, query, qcap) >= 0);
+        assert_true(kf_cjk_fts5_query(in, len, query, qcap) >= 0);
         free(terms);
         free(query);
         free(in);
@@ -439,6 +473,7 @@ int main(void)
         cmocka_unit_test(test_terms_too_small),
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_query),
+        cmocka_unit_test_setup_teardown(test_fts5_query, setup_docs, teardown_docs),
         cmocka_unit_test(test_query_too_small),
         cmocka_unit_test(test_arbitrary_bytes),
     };

@@ -1,0 +1,181 @@
+/* The ticket search index: its upkeep on both backends, its rebuild, and
+ * the translation of a user's search text. */
+#include "store/search_index.h"
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "store/fts_cjk.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int is_pg(kf_tx *tx)
+{
+    return kf_store_backend(kf_tx_store(tx)) == KF_BACKEND_POSTGRES;
+}
+
+/* The terms of TEXT, then of MORE (may be NULL), space-separated, for a
+ * PostgreSQL row. Caller frees. */
+static char *terms_of(const char *text, const char *more)
+{
+    size_t a = text ? strlen(text) : 0, b = more ? strlen(more) : 0;
+    size_t cap = KF_CJK_TERMS_MAX(a) + KF_CJK_TERMS_MAX(b) + 1;
+    char *out = kf_malloc(cap);
+    /* the sizes above always suffice, so neither call can fail */
+    (void)kf_cjk_terms(text ? text : "", (int)a, out, cap);
+    size_t used = strlen(out);
+    if (b) {
+        if (used) out[used++] = ' ';
+        (void)kf_cjk_terms(more, (int)b, out + used, cap - used);
+        if (used && !out[used]) out[used - 1] = '\0'; /* MORE had no terms */
+    }
+    return out;
+}
+
+static int pg_set_head(kf_tx *tx, int64_t id, const char *subject, const char *description,
+                       int fresh)
+{
+    char *terms = terms_of(subject, description);
+    int rc = kf_tx_exec(tx, NULL,
+                        fresh ? "INSERT INTO ticket_search (ticket_id, head_terms) VALUES (?, ?)"
+                              : "INSERT INTO ticket_search (ticket_id, head_terms) VALUES (?, ?)"
+                                " ON CONFLICT (ticket_id) DO UPDATE SET head_terms ="
+                                " EXCLUDED.head_terms",
+                        "is", id, terms);
+    free(terms);
+    return rc;
+}
+
+int kf_search_ticket_added(kf_tx *tx, int64_t id, const char *subject, const char *description)
+{
+    if (is_pg(tx)) return pg_set_head(tx, id, subject, description, 1);
+    return kf_tx_exec(tx, NULL,
+                      "INSERT INTO ticket_search (rowid, subject, description, notes)"
+                      " VALUES (?, ?, ?, '')",
+                      "iss", id, subject ? subject : "", description ? description : "");
+}
+
+int kf_search_head_changed(kf_tx *tx, int64_t id, const char *subject, const char *description)
+{
+    if (is_pg(tx)) return pg_set_head(tx, id, subject, description, 0);
+    int64_t changed = 0;
+    int rc = kf_tx_exec(tx, &changed,
+                        "UPDATE ticket_search SET subject = ?, description = ? WHERE rowid = ?",
+                        "ssi", subject ? subject : "", description ? description : "", id);
+    if (rc == KF_OK && !changed) rc = kf_search_ticket_added(tx, id, subject, description);
+    return rc;
+}
+
+int kf_search_note_added(kf_tx *tx, int64_t id, const char *note)
+{
+    if (!note || !*note) return KF_OK;
+    if (!is_pg(tx))
+        return kf_tx_exec(tx, NULL,
+                          "UPDATE ticket_search SET notes = CASE WHEN notes = '' THEN ?"
+                          " ELSE notes || char(10) || ? END WHERE rowid = ?",
+                          "ssi", note, note, id);
+    char *terms = terms_of(note, NULL);
+    int rc = KF_OK;
+    if (*terms)
+        rc = kf_tx_exec(tx, NULL,
+                        "UPDATE ticket_search SET note_terms = CASE WHEN note_terms = '' THEN ?"
+                        " ELSE note_terms || ' ' || ? END WHERE ticket_id = ?",
+                        "ssi", terms, terms, id);
+    free(terms);
+    return rc;
+}
+
+/* Each ticket with its notes, in id order; the notes are read by the
+ * timeline's index, one ticket at a time. */
+#define BATCH_SQL(concat)                                                                          \
+    "SELECT t.id, t.subject, t.description, COALESCE((SELECT " concat " FROM ticket_events e"      \
+    " WHERE e.ticket_id = t.id AND e.note <> ''), '') FROM tickets t WHERE t.id > ?"               \
+    " ORDER BY t.id LIMIT ?"
+
+static int index_one(kf_tx *tx, int pg, int64_t id, const char *subject, const char *description,
+                     const char *notes)
+{
+    if (!pg) {
+        int rc = kf_tx_exec(tx, NULL, "DELETE FROM ticket_search WHERE rowid = ?", "i", id);
+        if (rc != KF_OK) return rc;
+        return kf_tx_exec(tx, NULL,
+                          "INSERT INTO ticket_search (rowid, subject, description, notes)"
+                          " VALUES (?, ?, ?, ?)",
+                          "isss", id, subject, description, notes);
+    }
+    char *head = terms_of(subject, description), *note_terms = terms_of(notes, NULL);
+    int rc = kf_tx_exec(tx, NULL,
+                        "INSERT INTO ticket_search (ticket_id, head_terms, note_terms)"
+                        " VALUES (?, ?, ?) ON CONFLICT (ticket_id) DO UPDATE SET"
+                        " head_terms = EXCLUDED.head_terms, note_terms = EXCLUDED.note_terms",
+                        "iss", id, head, note_terms);
+    free(head);
+    free(note_terms);
+    return rc;
+}
+
+int kf_search_rebuild_batch(kf_tx *tx, int64_t after, int limit, int64_t *last)
+{
+    int pg = is_pg(tx);
+    *last = after;
+    /* the batch is read whole before it is written: one statement at a time
+     * on a connection keeps both backends simple */
+    kf_stmt *st;
+    int rc = kf_tx_query(tx, &st,
+                         pg ? BATCH_SQL("string_agg(e.note, E'\\n' ORDER BY e.id)")
+                            : BATCH_SQL("group_concat(e.note, char(10))"),
+                         "ii", after, (int64_t)limit);
+    if (rc != KF_OK) return rc;
+    typedef struct {
+        int64_t id;
+        char *subject, *description, *notes;
+    } row;
+    row *rows = kf_calloc((size_t)limit, sizeof(row));
+    int n = 0;
+    /* the LIMIT keeps N within ROWS; the loop runs to the statement's end */
+    while ((rc = kf_stmt_step(st)) == KF_ROW && n < limit) {
+        rows[n].id = kf_stmt_i64(st, 0);
+        rows[n].subject = kf_strdup(kf_stmt_text(st, 1) ? kf_stmt_text(st, 1) : "");
+        rows[n].description = kf_strdup(kf_stmt_text(st, 2) ? kf_stmt_text(st, 2) : "");
+        rows[n].notes = kf_strdup(kf_stmt_text(st, 3) ? kf_stmt_text(st, 3) : "");
+        n++;
+    }
+    if (rc == KF_DONE) rc = KF_OK;
+    for (int i = 0; i < n && rc == KF_OK; i++) {
+        rc = index_one(tx, pg, rows[i].id, rows[i].subject, rows[i].description, rows[i].notes);
+        if (rc == KF_OK) *last = rows[i].id;
+    }
+    for (int i = 0; i < n; i++) {
+        free(rows[i].subject);
+        free(rows[i].description);
+        free(rows[i].notes);
+    }
+    free(rows);
+    return rc;
+}
+
+int kf_search_rebuild_all(kf_tx *tx)
+{
+    int64_t after = 0, last = 0;
+    for (;;) {
+        int rc = kf_search_rebuild_batch(tx, after, 1000, &last);
+        if (rc != KF_OK || last == after) return rc;
+        after = last;
+    }
+}
+
+int kf_search_optimize(kf_tx *tx)
+{
+    if (is_pg(tx)) return KF_OK;
+    return kf_tx_exec(tx, NULL, "INSERT INTO ticket_search (ticket_search) VALUES ('optimize')",
+                      NULL);
+}
+
+int kf_search_query(int backend, const char *text, char out[KF_SEARCH_QUERY_BUF])
+{
+    /* a UTF-8 character is at most 4 bytes */
+    int len = text ? (int)strnlen(text, KF_SEARCH_QUERY_MAX * 4 + 1) : 0;
+    if (len > KF_SEARCH_QUERY_MAX * 4) return -1;
+    return backend == KF_BACKEND_POSTGRES ? kf_cjk_query(text, len, out, KF_SEARCH_QUERY_BUF)
+                                          : kf_cjk_fts5_query(text, len, out, KF_SEARCH_QUERY_BUF);
+}

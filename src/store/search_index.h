@@ -1,0 +1,51 @@
+/* The ticket search index (工单检索): one document per ticket holding its
+ * subject, description and the notes of its timeline, kept in step with the
+ * ticket inside the same transaction as the change, so a search finds what
+ * was just acknowledged. SQLite keeps it in an FTS5 table cut by our
+ * tokenizer; PostgreSQL in a table of the same tokenizer's terms under a
+ * GIN index (migrations 0010). The queries that read it live with the ticket
+ * lists (src/api/ticket_search.c). */
+#ifndef KF_SEARCH_INDEX_H
+#define KF_SEARCH_INDEX_H
+
+#include "store/store.h"
+
+#include <stdint.h>
+
+/* Longest search text accepted, in characters; OUT of kf_search_query
+ * needs KF_SEARCH_QUERY_BUF bytes. */
+#define KF_SEARCH_QUERY_MAX 100
+#define KF_SEARCH_QUERY_BUF (KF_SEARCH_QUERY_MAX * 4 * 5 + 1)
+
+/* kf_search_ticket_added: indexes new ticket ID's SUBJECT and DESCRIPTION. */
+int kf_search_ticket_added(kf_tx *tx, int64_t id, const char *subject, const char *description);
+
+/* kf_search_head_changed: replaces ticket ID's subject and description in
+ * the index; its notes stay. */
+int kf_search_head_changed(kf_tx *tx, int64_t id, const char *subject, const char *description);
+
+/* kf_search_note_added: adds NOTE (a note on ID's timeline; "" adds
+ * nothing) to the ticket's document. */
+int kf_search_note_added(kf_tx *tx, int64_t id, const char *note);
+
+/* kf_search_rebuild_batch: (re)indexes, from the tickets and their
+ * timelines, the tickets with ids above AFTER, at most LIMIT of them in id
+ * order. *LAST gets the last id done (AFTER when none was left). */
+int kf_search_rebuild_batch(kf_tx *tx, int64_t after, int limit, int64_t *last);
+
+/* kf_search_rebuild_all: every ticket, inside TX (after migration 0010). */
+int kf_search_rebuild_all(kf_tx *tx);
+
+/* kf_search_optimize: merges SQLite's index into one segment (the fastest
+ * to search), after a rebuild; nothing on PostgreSQL. */
+int kf_search_optimize(kf_tx *tx);
+
+/* kf_search_query: turns the user's TEXT (at most KF_SEARCH_QUERY_MAX
+ * characters) into what the backend's MATCH or @@ takes, in OUT (of
+ * KF_SEARCH_QUERY_BUF bytes): for SQLite an FTS5 query of quoted phrases,
+ * for PostgreSQL a tsquery. Words are separated by spaces; all must be
+ * found. Returns the number of terms (0: TEXT has nothing to search for), or
+ * -1 when TEXT is too long. */
+int kf_search_query(int backend, const char *text, char out[KF_SEARCH_QUERY_BUF]);
+
+#endif
