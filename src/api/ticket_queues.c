@@ -403,7 +403,7 @@ static void ticket_queues(kf_req *req)
     kf_stmt *st;
     static const char *const buckets_sql[2] = {
 #define BUCKETS(scope)                                                                             \
-    "SELECT bucket, SUM(n) FROM ticket_counts WHERE" scope                                         \
+    "SELECT bucket, SUM(n) FROM ticket_counts t WHERE" scope                                       \
     " AND (bucket IN ('open', 'unassigned', 'escalated', 'follow_up', ?)"                          \
     " OR bucket LIKE 'dept:%')"                                                                    \
     " GROUP BY bucket"
@@ -431,7 +431,7 @@ static void ticket_queues(kf_req *req)
         rc = rc == KF_DONE ? KF_OK : rc;
     }
 #define DUE_COUNT(scope)                                                                           \
-    "SELECT COUNT(*) FROM tickets WHERE" scope " AND next_due_at IS NOT NULL"                      \
+    "SELECT COUNT(*) FROM tickets t WHERE" scope " AND next_due_at IS NOT NULL"                    \
     " AND next_due_at > ? AND next_due_at <= ?"
     static const char *const count_sql[2] = {DUE_COUNT(SCOPE_ONE), DUE_COUNT(SCOPE_MANY)};
     const struct {
