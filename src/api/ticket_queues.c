@@ -7,6 +7,7 @@
 #include "api/tickets_int.h"
 
 #include "core/err.h"
+#include "store/fts_cjk.h"
 #include "store/search_index.h"
 
 #include <stdio.h>
@@ -110,6 +111,7 @@ typedef struct {
     int q;
     int64_t project, department, limit, after_id, after_due, within;
     const char *status;
+    const char *text;                /* the search, as typed; NULL: no search */
     int terms;                       /* of a search; 0: no search */
     char match[KF_SEARCH_QUERY_BUF]; /* the search, as the backend takes it */
 } list_query;
@@ -135,6 +137,7 @@ static void read_search(kf_req *req, kf_input *in, list_query *lq)
     if (!raw) return;
     const char *q = *raw ? kf_query_str(in, "q", KF_SEARCH_QUERY_MAX) : NULL;
     if (*raw && !q) return; /* too long or not UTF-8: already said */
+    lq->text = q;
     lq->terms = kf_search_query(kf_store_backend(req->app->store), q ? q : "", lq->match);
     if (lq->terms <= 0) kf_input_fail(in, "q", lq->terms < 0 ? "too_long" : "no_search_terms");
 }
@@ -216,17 +219,27 @@ static int bind_queue(kf_req *req, kf_stmt *st, int i, const list_query *lq, int
 }
 
 /* Steps ST (rows of SUMMARY_COLUMNS) and answers with the page; the cursor
- * is the last id, or "due_ms.id" when BY_DUE_ORDER. */
-static void reply_page(kf_req *req, kf_stmt *st, const list_query *lq, int by_due_order)
+ * is the last id, or "due_ms.id" when BY_DUE_ORDER. With MATCH, only the
+ * rows whose text (the subject, then columns 16 and 17) it finds, up to the
+ * page's limit. */
+static void reply_page(kf_req *req, kf_stmt *st, const list_query *lq, int by_due_order,
+                       kf_cjk_matcher *match)
 {
     json_t *items = json_array();
     int64_t last_id = 0, last_due = 0;
     int rc;
-    while ((rc = kf_stmt_step(st)) == KF_ROW) {
+    while ((int64_t)json_array_size(items) < lq->limit && (rc = kf_stmt_step(st)) == KF_ROW) {
+        if (match) {
+            kf_cjk_matcher_begin(match);
+            for (int col = 16; col <= 18; col++)
+                kf_cjk_matcher_column(match, kf_stmt_text(st, col == 18 ? 5 : col), -1);
+            if (!kf_cjk_matcher_found(match)) continue;
+        }
         json_array_append_new(items, summary_row(st));
         last_id = kf_stmt_i64(st, 0);
         last_due = kf_stmt_i64(st, 10);
     }
+    if ((int64_t)json_array_size(items) == lq->limit) rc = KF_DONE;
     if (rc != KF_DONE) {
         json_decref(items);
         kf_reply_status(req, rc);
@@ -268,7 +281,7 @@ static void queue_list(kf_req *req, kf_tx *tx, const list_query *lq)
         kf_stmt_bind_i64(st, i++, lq->after_id ? lq->after_id : INT64_MAX);
     }
     kf_stmt_bind_i64(st, i, lq->limit);
-    reply_page(req, st, lq, due);
+    reply_page(req, st, lq, due, NULL);
 }
 
 /* ---- search (工单检索) ----
@@ -295,12 +308,16 @@ typedef struct {
             " AND ticket_search MATCH ? AND ticket_search.rowid < ?"                               \
             " ORDER BY ticket_search.rowid DESC LIMIT ?"                                           \
     }
-/* Along the queue: each ticket looked up in the index by rowid. */
+/* Along the queue, with each ticket's text for matching in C: asking FTS5
+ * about one rowid costs as much as reading the word's whole list, reading
+ * the text by rowid microseconds. The unary + keeps SQLite from walking
+ * every ticket by id to spare itself sorting a short queue (measured: the
+ * overdue queue took 0.45 s instead of 10 ms at 1,000,000 tickets). */
 #define QUEUE_DRIVEN(scope)                                                                        \
     {                                                                                              \
-        "SELECT " SUMMARY_COLUMNS " FROM tickets t WHERE" scope,                                   \
-            " AND EXISTS (SELECT 1 FROM ticket_search WHERE ticket_search MATCH ?"                 \
-            " AND ticket_search.rowid = t.id) AND t.id < ? ORDER BY t.id DESC LIMIT ?"             \
+        "SELECT " SUMMARY_COLUMNS ", t.description, s.notes FROM tickets t"                        \
+        " LEFT JOIN ticket_search s ON s.rowid = t.id WHERE" scope,                                \
+            " AND +t.id < ? ORDER BY +t.id DESC LIMIT ?"                                           \
     }
 #define PG_SEARCH(scope)                                                                           \
     {                                                                                              \
@@ -364,10 +381,16 @@ static void search_list(kf_req *req, kf_tx *tx, const list_query *lq)
         kf_reply_status(req, rc);
         return;
     }
-    kf_stmt_bind_text(st, i++, lq->match);
+    kf_cjk_matcher *match = NULL;
+    if (plan == PLAN_QUEUE)
+        match = kf_cjk_matcher_new(lq->text, -1);
+    else
+        kf_stmt_bind_text(st, i++, lq->match);
     kf_stmt_bind_i64(st, i++, lq->after_id ? lq->after_id : INT64_MAX);
-    kf_stmt_bind_i64(st, i, lq->limit);
-    reply_page(req, st, lq, 0);
+    /* a short queue is read whole: its rows are filtered here */
+    kf_stmt_bind_i64(st, i, plan == PLAN_QUEUE ? SEARCH_QUEUE_CAP : lq->limit);
+    reply_page(req, st, lq, 0, match);
+    kf_cjk_matcher_free(match);
 }
 
 static void ticket_list(kf_req *req)

@@ -4,8 +4,11 @@
  * everything here goes through kf_cjk_tokenize. */
 #include "store/fts_cjk.h"
 
+#include "core/mem.h"
+
 #include <limits.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { CLS_SEP, CLS_ALNUM, CLS_CJK };
@@ -283,8 +286,9 @@ static int is_space(uint32_t cp)
     return cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == 0x3000 || cp == 0xA0;
 }
 
-/* Calls EMIT(text, len, K) for each whitespace-separated word of TEXT. */
-static int each_word(const char *text, int len, sink *k, int (*emit)(const char *, int, sink *))
+/* Calls EMIT(word, len, CTX) for each whitespace-separated word of TEXT;
+ * stops at the first non-zero result and returns -1. */
+static int each_word(const char *text, int len, void *ctx, int (*emit)(const char *, int, void *))
 {
     const unsigned char *s = (const unsigned char *)text;
     int n = text_len(text, len), i = 0;
@@ -300,13 +304,14 @@ static int each_word(const char *text, int len, sink *k, int (*emit)(const char 
             i += w;
             if (i < n) w = decode(s, n, i, &cp);
         }
-        if (emit(text + start, i - start, k)) return -1;
+        if (emit(text + start, i - start, ctx)) return -1;
     }
     return 0;
 }
 
-static int tsquery_word(const char *word, int len, sink *k)
+static int tsquery_word(const char *word, int len, void *ctx)
 {
+    sink *k = ctx;
     k->word_tokens = 0;
     return kf_cjk_tokenize(word, len, query_token, k);
 }
@@ -346,8 +351,9 @@ static int fts5_query_token(void *ctx, const char *token, int len, int start, in
     return 0;
 }
 
-static int fts5_word(const char *word, int len, sink *k)
+static int fts5_word(const char *word, int len, void *ctx)
 {
+    sink *k = ctx;
     k->word_tokens = 0;
     if (kf_cjk_tokenize(word, len, fts5_query_token, k)) return -1;
     if (!k->word_tokens) return 0;
@@ -368,4 +374,120 @@ int kf_cjk_fts5_query(const char *text, int len, char *out, size_t outlen)
         return -1;
     }
     return k.ntok;
+}
+
+/* ---- matching in C ---- */
+
+typedef struct {
+    size_t off; /* into the token bytes */
+    int len;
+} tok;
+
+typedef struct {
+    tok *v;
+    size_t n, cap;
+    char *bytes;
+    size_t used, bcap;
+} tok_list;
+
+static int tok_push(void *ctx, const char *token, int len, int start, int end)
+{
+    (void)start;
+    (void)end;
+    tok_list *l = ctx;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->v = kf_realloc(l->v, l->cap * sizeof(*l->v));
+    }
+    if (l->used + (size_t)len > l->bcap) {
+        while (l->used + (size_t)len > l->bcap)
+            l->bcap = l->bcap ? l->bcap * 2 : 1024;
+        l->bytes = kf_realloc(l->bytes, l->bcap);
+    }
+    memcpy(l->bytes + l->used, token, (size_t)len);
+    l->v[l->n++] = (tok){l->used, len};
+    l->used += (size_t)len;
+    return 0;
+}
+
+struct kf_cjk_matcher {
+    tok_list q;         /* the query's tokens, word after word */
+    size_t *word_start; /* word i is q.v[word_start[i] .. word_start[i + 1]) */
+    size_t nwords;
+    unsigned char *found;
+    tok_list doc; /* the column being matched, reused */
+};
+
+/* each_word's callback: the tokens of one word, and where it starts */
+static int matcher_word(const char *word, int len, void *ctx)
+{
+    kf_cjk_matcher *m = ctx;
+    size_t before = m->q.n;
+    kf_cjk_tokenize(word, len, tok_push, &m->q);
+    if (m->q.n > before) {
+        m->word_start = kf_realloc(m->word_start, (m->nwords + 2) * sizeof(size_t));
+        m->word_start[m->nwords++] = before;
+        m->word_start[m->nwords] = m->q.n;
+    }
+    return 0;
+}
+
+kf_cjk_matcher *kf_cjk_matcher_new(const char *text, int len)
+{
+    kf_cjk_matcher *m = kf_calloc(1, sizeof(*m));
+    if (text) each_word(text, len, m, matcher_word);
+    m->found = kf_calloc(m->nwords + 1, 1);
+    return m;
+}
+
+void kf_cjk_matcher_free(kf_cjk_matcher *m)
+{
+    if (!m) return;
+    free(m->q.v);
+    free(m->q.bytes);
+    free(m->doc.v);
+    free(m->doc.bytes);
+    free(m->word_start);
+    free(m->found);
+    free(m);
+}
+
+void kf_cjk_matcher_begin(kf_cjk_matcher *m)
+{
+    memset(m->found, 0, m->nwords + 1);
+}
+
+static int same_tok(const tok_list *a, const tok *x, const tok_list *b, const tok *y)
+{
+    return x->len == y->len && memcmp(a->bytes + x->off, b->bytes + y->off, (size_t)x->len) == 0;
+}
+
+/* 1 when the document's tokens hold word W's tokens at adjacent positions */
+static int has_phrase(const kf_cjk_matcher *m, size_t w)
+{
+    size_t first = m->word_start[w], k = m->word_start[w + 1] - first;
+    for (size_t i = 0; i + k <= m->doc.n; i++) {
+        size_t j = 0;
+        while (j < k && same_tok(&m->doc, &m->doc.v[i + j], &m->q, &m->q.v[first + j]))
+            j++;
+        if (j == k) return 1;
+    }
+    return 0;
+}
+
+void kf_cjk_matcher_column(kf_cjk_matcher *m, const char *text, int len)
+{
+    if (!text || kf_cjk_matcher_found(m)) return;
+    m->doc.n = m->doc.used = 0;
+    kf_cjk_tokenize(text, len, tok_push, &m->doc);
+    for (size_t w = 0; w < m->nwords; w++)
+        if (!m->found[w]) m->found[w] = (unsigned char)has_phrase(m, w);
+}
+
+int kf_cjk_matcher_found(const kf_cjk_matcher *m)
+{
+    if (!m->nwords) return 0;
+    for (size_t w = 0; w < m->nwords; w++)
+        if (!m->found[w]) return 0;
+    return 1;
 }

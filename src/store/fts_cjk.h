@@ -84,4 +84,25 @@ int kf_cjk_query(const char *text, int len, char *out, size_t outlen);
  * query's structure. Same results as kf_cjk_query. */
 int kf_cjk_fts5_query(const char *text, int len, char *out, size_t outlen);
 
+/* A search matched in C against a document's text, with the same result
+ * as the backends' indexes: every word of the query must occur, each as the
+ * run of its tokens at adjacent positions within one column. For checking a
+ * few documents (a short queue) without asking the index about each. */
+typedef struct kf_cjk_matcher kf_cjk_matcher;
+
+/* kf_cjk_matcher_new: the words of TEXT (LEN bytes; split as kf_cjk_query
+ * splits them). Never NULL; free with kf_cjk_matcher_free. A query without
+ * tokens matches nothing. */
+kf_cjk_matcher *kf_cjk_matcher_new(const char *text, int len);
+void kf_cjk_matcher_free(kf_cjk_matcher *m);
+
+/* kf_cjk_matcher_begin: starts a document (forgets the words found). */
+void kf_cjk_matcher_begin(kf_cjk_matcher *m);
+
+/* kf_cjk_matcher_column: one column of the document (TEXT may be NULL). */
+void kf_cjk_matcher_column(kf_cjk_matcher *m, const char *text, int len);
+
+/* kf_cjk_matcher_found: 1 when every word was found since begin. */
+int kf_cjk_matcher_found(const kf_cjk_matcher *m);
+
 #endif

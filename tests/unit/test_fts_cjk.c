@@ -389,6 +389,61 @@ static void test_fts5_query(void **state)
     assert_string_equal(q, "");
 }
 
+/* The matcher in C finds exactly what FTS5 finds. */
+static void test_matcher_agrees_with_fts5(void **state)
+{
+    sqlite3 *db = *state;
+    static const char *const docs[] = {"卫生间漏水，楼下天花板湿了",
+                                       "屋顶漏水",
+                                       "A101室 WiFi 没信号",
+                                       "漏 水",
+                                       "水漏水",
+                                       "大门 门禁卡失灵",
+                                       "Ａ１０１ 屋顶。漏水",
+                                       "",
+                                       "顶漏",
+                                       "wifi6 a101b"};
+    static const char *const queries[] = {
+        "漏水", "屋顶漏水",  "屋顶 漏水", "a101",          "WIFI 信号",  "门",
+        "门禁", "水 漏",     "漏",        "天花板 卫生间", "屋顶。漏水", "a101b",
+        "没有", "漏水 a101", "Ａ101",     "顶漏",          "wifi6",      "水漏水"};
+    size_t ndocs = sizeof(docs) / sizeof(docs[0]);
+    for (size_t d = 0; d < ndocs; d++)
+        add_doc(db, (int)d + 1, docs[d], -1);
+    for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+        char q[KF_CJK_QUERY_MAX(64)];
+        unsigned want = 0, got = 0;
+        if (kf_cjk_fts5_query(queries[i], -1, q, sizeof(q)) > 0) want = matches(db, q);
+        kf_cjk_matcher *m = kf_cjk_matcher_new(queries[i], -1);
+        for (size_t d = 0; d < ndocs; d++) {
+            kf_cjk_matcher_begin(m);
+            kf_cjk_matcher_column(m, docs[d], -1);
+            if (kf_cjk_matcher_found(m)) got |= ROW(d + 1);
+        }
+        kf_cjk_matcher_free(m);
+        if (got != want) fail_msg("%s: FTS5 finds %#x, the matcher %#x", queries[i], want, got);
+    }
+    /* a word may be in one column and another word in the next; a phrase not across them */
+    kf_cjk_matcher *m = kf_cjk_matcher_new("屋顶 漏水", -1);
+    kf_cjk_matcher_begin(m);
+    kf_cjk_matcher_column(m, "屋顶", -1);
+    kf_cjk_matcher_column(m, NULL, 0);
+    kf_cjk_matcher_column(m, "漏水", -1);
+    assert_true(kf_cjk_matcher_found(m));
+    kf_cjk_matcher_free(m);
+    m = kf_cjk_matcher_new("屋顶漏水", -1);
+    kf_cjk_matcher_begin(m);
+    kf_cjk_matcher_column(m, "屋顶", -1);
+    kf_cjk_matcher_column(m, "漏水", -1);
+    assert_false(kf_cjk_matcher_found(m));
+    kf_cjk_matcher_free(m);
+    m = kf_cjk_matcher_new(" ，。", -1); /* nothing to search for finds nothing */
+    kf_cjk_matcher_begin(m);
+    kf_cjk_matcher_column(m, "漏水", -1);
+    assert_false(kf_cjk_matcher_found(m));
+    kf_cjk_matcher_free(m);
+}
+
 static void test_query_too_small(void **state)
 {
     (void)state;
@@ -474,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_query),
         cmocka_unit_test_setup_teardown(test_fts5_query, setup_docs, teardown_docs),
+        cmocka_unit_test_setup_teardown(test_matcher_agrees_with_fts5, setup_docs, teardown_docs),
         cmocka_unit_test(test_query_too_small),
         cmocka_unit_test(test_arbitrary_bytes),
     };
