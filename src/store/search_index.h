@@ -36,8 +36,9 @@ int kf_search_rebuild_batch(kf_tx *tx, int64_t after, int limit, int64_t *last);
 /* kf_search_rebuild_all: every ticket, inside TX (after migration 0010). */
 int kf_search_rebuild_all(kf_tx *tx);
 
-/* kf_search_optimize: merges SQLite's index into one segment (the fastest
- * to search), after a rebuild; nothing on PostgreSQL. */
+/* kf_search_optimize: after a rebuild, merges SQLite's index into one
+ * segment (the fastest to search); on PostgreSQL, gathers the statistics
+ * its planner needs to choose between the index and the newest tickets. */
 int kf_search_optimize(kf_tx *tx);
 
 /* kf_search_query: turns the user's TEXT (at most KF_SEARCH_QUERY_MAX
