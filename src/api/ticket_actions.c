@@ -243,20 +243,11 @@ static void read_transition(kf_input *in, transition_input *ti)
     }
 }
 
-static const char *const transition_fields[] = {"to",
-                                                "version",
-                                                "note",
-                                                "hold_reason",
-                                                "plan",
-                                                "visit_at",
-                                                "resolution",
-                                                "merged_into",
-                                                "department_id",
-                                                "assignee_id",
-                                                "labour_fen",
-                                                "materials",
-                                                "charged_crew_id",
-                                                NULL};
+static const char *const transition_fields[] = {
+    "to", "version", "note", "hold_reason", "plan", "visit_at", "resolution", "merged_into",
+    "department_id", "assignee_id",
+    /* what a repair cost, with to: resolved (ticket_charges.c) */
+    "labour_fen", "materials", "charged_crew_id", NULL};
 
 static void ticket_transition(kf_req *req)
 {
