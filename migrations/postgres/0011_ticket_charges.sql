@@ -39,6 +39,10 @@ ALTER TABLE crew_deposit_entries ADD COLUMN charge_id BIGINT REFERENCES ticket_c
 -- the month-end settlement reads a crew's entries by time
 CREATE INDEX crew_deposit_entries_crew_time ON crew_deposit_entries (crew_id, created_at);
 
+-- An Idempotency-Key of a compensation names the charge it made (intake's
+-- name their ticket; the keys of a user are one namespace).
+ALTER TABLE idempotency_keys ADD COLUMN charge_id BIGINT REFERENCES ticket_charges (id);
+
 -- Compensation approval limits (company-wide): up to the first the
 -- supervisor approves, up to the second the manager, above it the executive.
 ALTER TABLE desk_settings ADD COLUMN compensation_supervisor_max_fen BIGINT NOT NULL DEFAULT 50000;

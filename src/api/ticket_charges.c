@@ -12,6 +12,7 @@
 #include "api/tickets_int.h"
 
 #include "core/err.h"
+#include "core/secret.h"
 #include "desk/alarms.h"
 #include "desk/routing.h"
 
@@ -376,6 +377,8 @@ typedef struct {
     kf_ticket_job job; /* the ticket, locked while the charge is made */
     int64_t amount, bearer_id, charge;
     const char *bearer, *reason;
+    const char *idem_key; /* Idempotency-Key, or NULL */
+    char request_hash[KF_TOKEN_HASH_LEN];
 } compensation_input;
 
 /* The bearer must be of the ticket's project: a department or crew of it, a
@@ -462,10 +465,57 @@ static int compensation_cb(kf_tx *tx, void *ctx, kf_ticket *t, const kf_desk_cal
     return rc == KF_OK ? audit_charge(tx, j, ci->charge, project, "create", NULL) : rc;
 }
 
+/* The same Idempotency-Key again (the user's keys are shared with intake):
+ * the same request is answered with its charge (*CLAIMED 0, ci->charge
+ * set), another refused; else the key is claimed for this request. */
+static int idempotency_claim(kf_tx *tx, compensation_input *ci, int *claimed)
+{
+    int64_t n = 0;
+    int rc = kf_tx_exec(tx, &n,
+                        "INSERT INTO idempotency_keys (user_id, key, request_hash, ticket_id,"
+                        " created_at) VALUES (?, ?, ?, 0, ?) ON CONFLICT (user_id, key) DO NOTHING",
+                        "issi", ci->job.actor, ci->idem_key, ci->request_hash, ci->job.now);
+    *claimed = n > 0;
+    if (rc != KF_OK || n) return rc;
+    kf_stmt *st;
+    rc = kf_tx_query(tx, &st,
+                     "SELECT request_hash, charge_id FROM idempotency_keys WHERE user_id = ?"
+                     " AND key = ?",
+                     "is", ci->job.actor, ci->idem_key);
+    if (rc == KF_OK) rc = kf_stmt_step(st);
+    if (rc != KF_ROW) return rc == KF_DONE ? KF_EDB : rc;
+    if (strcmp(kf_stmt_text(st, 0), ci->request_hash) != 0 || kf_stmt_isnull(st, 1)) {
+        refuse(&ci->job, 422, "idempotency_key_reused", NULL, NULL);
+        return KF_ECONFLICT;
+    }
+    ci->charge = kf_stmt_i64(st, 1);
+    ci->job.replayed = 1;
+    return KF_OK;
+}
+
 static int compensation_write(kf_tx *tx, void *ctx)
 {
     compensation_input *ci = ctx;
-    return kf_ticket_with(tx, &ci->job, ci, compensation_cb);
+    int claimed = 1, rc = ci->idem_key ? idempotency_claim(tx, ci, &claimed) : KF_OK;
+    if (rc != KF_OK || !claimed) return rc;
+    rc = kf_ticket_with(tx, &ci->job, ci, compensation_cb);
+    if (rc == KF_OK && ci->idem_key)
+        rc = kf_tx_exec(tx, NULL,
+                        "UPDATE idempotency_keys SET charge_id = ? WHERE user_id = ? AND key = ?",
+                        "iis", ci->charge, ci->job.actor, ci->idem_key);
+    return rc;
+}
+
+/* The request as the key remembers it: the ticket and the body with sorted keys. */
+static int request_hash(kf_input *in, compensation_input *ci)
+{
+    char *canon = json_dumps(in->body, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!canon) return KF_EIO;
+    char *text =
+        kf_arena_printf(&in->req->arena, "compensation %lld %s", (long long)ci->job.id, canon);
+    free(canon);
+    kf_token_hash(text, ci->request_hash);
+    return KF_OK;
 }
 
 static void compensation_create(kf_req *req)
@@ -487,12 +537,17 @@ static void compensation_create(kf_req *req)
     else if (!company)
         kf_input_i64(&in, "bearer_id", ci.bearer != NULL, 1, INT64_MAX, &ci.bearer_id);
     ci.reason = kf_input_str(&in, "reason", 1, 1, 2000);
+    ci.idem_key = kf_req_header(req, "Idempotency-Key");
+    if (ci.idem_key && (strlen(ci.idem_key) == 0 || strlen(ci.idem_key) > 128))
+        kf_input_fail(&in, "Idempotency-Key", "invalid");
     if (kf_input_end(&in) != 0) return;
     ci.job.now = kf_app_now(req->app);
     ci.job.actor = req->auth->user.id;
-    int rc = kf_req_write(req, compensation_write, &ci);
+    int rc = ci.idem_key ? request_hash(&in, &ci) : KF_OK;
+    if (rc == KF_OK) rc = kf_req_write(req, compensation_write, &ci);
     if (rc == KF_OK) kf_alarms_kick(req->app->alarms, ci.job.alarm);
-    reply_charge(req, &ci.job, rc, ci.charge, 201);
+    if (rc == KF_OK && ci.job.replayed) kf_reply_header(req, "Idempotent-Replayed", "true");
+    reply_charge(req, &ci.job, rc, ci.charge, ci.job.replayed ? 200 : 201);
 }
 
 /* ---- decisions: approve, refuse ---- */

@@ -248,6 +248,27 @@ class Compensation(ChargeMixin, DeskCase):
         self.assertTrue(self.notes("supervisor", ticket=t["id"], kind="charge_refused"))
         self.assertError(self.decide(c["id"], "manager", expect=None), 409, "not_pending")
 
+    def test_a_retry_with_the_same_key_makes_one_charge(self):
+        t = self.complaint()
+        body = {"amount_fen": 3000, "bearer": "company", "reason": "误工补偿"}
+        key = {"Idempotency-Key": "comp-%d" % next_seq()}
+        first = self.as_("agent").request("POST", "/api/v1/tickets/%d/compensations" % t["id"],
+                                          json_body=body, headers=key)
+        self.assertStatus(first, 201)
+        again = self.as_("agent").request("POST", "/api/v1/tickets/%d/compensations" % t["id"],
+                                          json_body=body, headers=key)
+        self.assertStatus(again, 200)
+        self.assertEqual(again.header("Idempotent-Replayed"), "true")
+        self.assertEqual(again.json()["id"], first.json()["id"])
+        other = self.as_("agent").request("POST", "/api/v1/tickets/%d/compensations" % t["id"],
+                                          json_body=dict(body, amount_fen=3001), headers=key)
+        self.assertError(other, 422, "idempotency_key_reused")
+        intake = self.as_("agent").request("POST", "/api/v1/tickets", json_body=self.body(),
+                                           headers=key)
+        self.assertError(intake, 422, "idempotency_key_reused")
+        self.assertEqual([c["id"] for c in self.charges(t["id"])], [first.json()["id"]])
+        self.assertEqual(self.kinds(t["id"]).count("compensation_requested"), 1)
+
     def test_stale_version(self):
         t = self.complaint()
         c = self.compensate(t["id"], amount_fen=1000, bearer="company", reason="误工")
