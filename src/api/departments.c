@@ -31,9 +31,12 @@ static const kf_col department_cols[] = {
 };
 /* clang-format on */
 
-static const kf_dependent department_deps[] = {{"department_members", "department_id", "members"},
-                                               {"tickets", "department_id", "tickets"},
-                                               {"routing_rules", "department_id", "routing_rules"}};
+static const kf_dependent department_deps[] = {
+    {"department_members", "department_id", "members"},
+    {"tickets", "department_id", "tickets"},
+    {"routing_rules", "department_id", "routing_rules"},
+    /* the charges it bears (the column names the kind of bearer, too) */
+    {"ticket_charges", "bearer = 'department' AND bearer_id", "charges"}};
 
 static const kf_record_kind departments = {
     .path = "departments",
@@ -100,6 +103,8 @@ static const kf_col crew_cols[] = {
 static const kf_dependent crew_deps[] = {
     {"crew_deposit_entries", "crew_id", "deposit_entries"},
     {"renovations", "crew_id", "renovations"},
+    /* the charges it bears (the column names the kind of bearer, too) */
+    {"ticket_charges", "bearer = 'crew' AND bearer_id", "charges"},
 };
 
 static int64_t balance_of(kf_tx *tx, int64_t crew, int *rc)

@@ -178,9 +178,8 @@ static int charge_insert(kf_tx *tx, const kf_ticket_job *j, const charge_row *c,
         "INSERT INTO ticket_charges (project_id, ticket_id, kind, amount_fen, labour_fen,"
         " materials_fen, materials, bearer, bearer_id, reason, status, level, created_by,"
         " created_at, decided_at, updated_at, version)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULLIF(CAST(? AS BIGINT), 0), ?, ?, ?, ?, ?, "
-        "NULLIF(CAST(? AS BIGINT), 0), ?, 1)"
-        " RETURNING id",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULLIF(CAST(? AS BIGINT), 0), ?, ?, ?, ?, ?,"
+        " NULLIF(CAST(? AS BIGINT), 0), ?, 1) RETURNING id",
         "iisiiississsiiii", c->project, c->ticket, c->kind, c->amount, c->labour, c->materials,
         lines, c->bearer, c->bearer_id, c->reason, c->status, c->level, j->actor, j->now,
         decided ? j->now : 0, j->now);

@@ -269,6 +269,16 @@ class Compensation(ChargeMixin, DeskCase):
         self.assertEqual([c["id"] for c in self.charges(t["id"])], [first.json()["id"]])
         self.assertEqual(self.kinds(t["id"]).count("compensation_requested"), 1)
 
+    def test_a_crew_or_department_bearing_a_charge_stays(self):
+        t = self.complaint()
+        crew = self.crew(deposit=0)
+        dept = self.dept("external")
+        self.compensate(t["id"], amount_fen=100, bearer="crew", bearer_id=crew, reason="x")
+        self.compensate(t["id"], amount_fen=100, bearer="department", bearer_id=dept, reason="y")
+        for path in ("/api/v1/crews/%d" % crew, "/api/v1/departments/%d" % dept):
+            err = self.assertError(self.as_("admin").delete(path), 409, "has_dependents")
+            self.assertEqual(err["dependents"], {"charges": 1}, path)
+
     def test_stale_version(self):
         t = self.complaint()
         c = self.compensate(t["id"], amount_fen=1000, bearer="company", reason="误工")
