@@ -33,6 +33,9 @@ CREATE TABLE ticket_charges (
 CREATE INDEX ticket_charges_ticket ON ticket_charges (ticket_id, id);
 -- the approval queue and the decided history of a project, newest first
 CREATE INDEX ticket_charges_status ON ticket_charges (project_id, status, id);
+-- what a crew, department or member of staff bears (a bearer is not deleted
+-- while it bears a charge; reports by bearer and decision time)
+CREATE INDEX ticket_charges_bearer ON ticket_charges (bearer, bearer_id, decided_at);
 
 -- A deduction names the charge it settles (NULL for entries made by hand).
 ALTER TABLE crew_deposit_entries ADD COLUMN charge_id BIGINT REFERENCES ticket_charges (id);
