@@ -31,9 +31,12 @@ static const kf_col department_cols[] = {
 };
 /* clang-format on */
 
-static const kf_dependent department_deps[] = {{"department_members", "department_id", "members"},
-                                               {"tickets", "department_id", "tickets"},
-                                               {"routing_rules", "department_id", "routing_rules"}};
+static const kf_dependent department_deps[] = {
+    {"department_members", "department_id", "members"},
+    {"tickets", "department_id", "tickets"},
+    {"routing_rules", "department_id", "routing_rules"},
+    /* the charges it bears (the column names the kind of bearer, too) */
+    {"ticket_charges", "bearer = 'department' AND bearer_id", "charges"}};
 
 static const kf_record_kind departments = {
     .path = "departments",
@@ -100,6 +103,8 @@ static const kf_col crew_cols[] = {
 static const kf_dependent crew_deps[] = {
     {"crew_deposit_entries", "crew_id", "deposit_entries"},
     {"renovations", "crew_id", "renovations"},
+    /* the charges it bears (the column names the kind of bearer, too) */
+    {"ticket_charges", "bearer = 'crew' AND bearer_id", "charges"},
 };
 
 static int64_t balance_of(kf_tx *tx, int64_t crew, int *rc)
@@ -143,6 +148,8 @@ static const kf_col entry_cols[] = {
     /* fen; signed by kind below: money held grows with deposits, shrinks with the rest */
     {.name = "amount_fen", .type = KF_COL_INT, .flags = KF_COL_REQUIRED, .min = -10000000000, .max = 10000000000},
     {.name = "note", .type = KF_COL_TEXT, .min = 0, .max = 200, .def = ""},
+    /* the approved charge a deduction settles (ticket_charges.c); null by hand */
+    {.name = "charge_id", .type = KF_COL_INT, .flags = KF_COL_HIDDEN},
 };
 /* clang-format on */
 
@@ -172,6 +179,13 @@ static int validate_entry(kf_tx *tx, const kf_record_kind *k, json_t *row, int64
     return KF_OK;
 }
 
+static int present_entry(kf_req *req, kf_tx *tx, const json_t *stored, json_t *out)
+{
+    json_t *charge = json_object_get(stored, "charge_id");
+    json_object_set_new(out, "charge_id", charge ? json_incref(charge) : json_null());
+    return KF_OK;
+}
+
 static const kf_record_kind deposit_entries = {
     .path = "crew-deposit-entries",
     .table = "crew_deposit_entries",
@@ -182,6 +196,7 @@ static const kf_record_kind deposit_entries = {
     .ncols = COUNT(entry_cols),
     .append_only = 1,
     .validate = validate_entry,
+    .present = present_entry,
 };
 
 int kf_api_departments_register(kf_router *r)

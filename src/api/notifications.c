@@ -29,6 +29,9 @@ static const struct {
     {"chased", "客户催单，请尽快处理", "The customer chased this ticket: please act on it"},
     {"major_complaint", "重大投诉：请在2个工作日内安排经理上门",
      "Major complaint: arrange a manager's visit within 2 working days"},
+    {"charge_pending", "有费用或赔偿等待您审批", "A cost or compensation awaits your approval"},
+    {"charge_approved", "您提交的费用或赔偿已获批准", "Your cost or compensation was approved"},
+    {"charge_refused", "您提交的费用或赔偿被驳回", "Your cost or compensation was refused"},
 };
 
 static json_t *render(const char *lang, const char *kind, const char *milestone)

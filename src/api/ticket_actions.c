@@ -84,6 +84,7 @@ typedef struct {
     int to;
     const char *note, *hold_reason, *plan, *resolution;
     int64_t visit_at, merged_into, department, assignee;
+    kf_repair_cost cost; /* resolved: labour and materials (ticket_charges.c) */
 } transition_input;
 
 static void refuse_transition(kf_ticket_job *j, const kf_ticket *t)
@@ -175,11 +176,12 @@ static int transition_apply(kf_tx *tx, transition_input *ti, kf_ticket *t,
         refuse_transition(j, t);
         return KF_ECONFLICT;
     }
+    int rc = ti->to == KF_TS_CLOSED ? kf_charges_gate(tx, j, t) : KF_OK; /* nothing unapproved */
+    if (rc != KF_OK) return rc;
     /* resuming a held ticket that was dispatched is a resume, not a new dispatch */
     if (ti->to == KF_TS_DISPATCHED && from != KF_TS_ON_HOLD)
         return dispatch(tx, j, t, cal, ti->department, ti->assignee, ti->note);
-    int rc = apply_state_fields(tx, ti, t);
-    if (rc != KF_OK) return rc;
+    if ((rc = apply_state_fields(tx, ti, t)) != KF_OK) return rc;
     kf_ticket_set_s(t, "status", kf_ticket_state_name((kf_ticket_state)ti->to));
     if ((rc = kf_ticket_clocks_on(t, &cal->cal, from, (kf_ticket_state)ti->to, j->now)) != KF_OK)
         return rc;
@@ -189,6 +191,9 @@ static int transition_apply(kf_tx *tx, transition_input *ti, kf_ticket *t,
         data = json_pack("{s:s, s:o}", "plan", ti->plan, "visit_at", kf_api_time(ti->visit_at));
     if (ti->to == KF_TS_MERGED)
         data = json_pack("{s:I}", "merged_into", (json_int_t)ti->merged_into);
+    if (ti->to == KF_TS_RESOLVED &&
+        (rc = kf_repair_cost_charge(tx, j, t, &ti->cost, &data)) != KF_OK)
+        return rc;
     rc =
         kf_ticket_event(tx, kf_ticket_i(t, "id"), j->actor, "status", kf_ticket_state_name(from),
                         kf_ticket_state_name((kf_ticket_state)ti->to),
@@ -230,6 +235,7 @@ static void read_transition(kf_input *in, transition_input *ti)
         if (at && kf_time_parse(at, &ti->visit_at) != 0) kf_input_fail(in, "visit_at", "bad_time");
     }
     if (ti->to == KF_TS_RESOLVED) ti->resolution = kf_input_str(in, "resolution", 1, 1, 5000);
+    kf_repair_cost_read(in, ti->to == KF_TS_RESOLVED, &ti->cost);
     if (ti->to == KF_TS_MERGED) kf_input_i64(in, "merged_into", 1, 1, INT64_MAX, &ti->merged_into);
     if (ti->to == KF_TS_DISPATCHED) {
         kf_input_i64(in, "department_id", 0, 1, INT64_MAX, &ti->department);
@@ -238,8 +244,10 @@ static void read_transition(kf_input *in, transition_input *ti)
 }
 
 static const char *const transition_fields[] = {
-    "to",         "version",     "note",          "hold_reason", "plan", "visit_at",
-    "resolution", "merged_into", "department_id", "assignee_id", NULL};
+    "to", "version", "note", "hold_reason", "plan", "visit_at", "resolution", "merged_into",
+    "department_id", "assignee_id",
+    /* what a repair cost, with to: resolved (ticket_charges.c) */
+    "labour_fen", "materials", "charged_crew_id", NULL};
 
 static void ticket_transition(kf_req *req)
 {

@@ -1,5 +1,7 @@
 /* Shared internals of the ticket routes (tickets.c: intake, reading, lists;
- * ticket_actions.c: transitions, dispatch, on-site, the timeline). */
+ * ticket_actions.c: transitions, dispatch, on-site, the timeline;
+ * ticket_charges.c and charge_reports.c: costs, compensation, approvals and
+ * the crews' month-end settlement). */
 #ifndef KF_TICKETS_INT_H
 #define KF_TICKETS_INT_H
 
@@ -73,5 +75,46 @@ int kf_ticket_check_ref(kf_tx *tx, const char *table, int64_t id, int64_t projec
 /* The routes of ticket_queues.c and ticket_actions.c (tickets.c calls them). */
 int kf_api_ticket_queues_register(kf_router *r);
 int kf_api_ticket_actions_register(kf_router *r);
+
+/* ---- charges (ticket_charges.c): repair costs and compensation ---- */
+
+/* The largest amount of one charge, its labour or a unit price: ¥100,000,000
+ * in fen (the deposit ledger's bound on one entry). */
+#define KF_CHARGE_MAX_FEN   10000000000LL
+#define KF_CHARGE_MAX_LINES 50 /* materials of one repair */
+
+/* One line of materials: QUANTITY_MILLI is the quantity × 1000 (up to three
+ * decimals), AMOUNT the line's cost rounded half up to the fen. NAME is
+ * borrowed from the request body. */
+typedef struct {
+    const char *name;
+    int64_t quantity_milli, unit_price, amount;
+} kf_material_line;
+
+/* The cost of a repair given with a transition to resolved. */
+typedef struct {
+    int64_t labour, materials, amount; /* fen; AMOUNT = LABOUR + MATERIALS */
+    int64_t crew;                      /* the crew that bears it; 0: the company */
+    size_t nlines;
+    kf_material_line lines[KF_CHARGE_MAX_LINES];
+} kf_repair_cost;
+
+/* kf_repair_cost_read: reads labour_fen, materials and charged_crew_id from
+ * IN into C when RESOLVING (checked arithmetic: too large answers
+ * "amount_overflow"); otherwise the fields are refused ("resolve_only"). */
+void kf_repair_cost_read(kf_input *in, int resolving, kf_repair_cost *c);
+/* kf_repair_cost_charge: at the resolve of T, records C as a repair charge
+ * (none when it costs nothing): labour only is a normal repair, approved at
+ * once (a crew's deduction posted); with materials it waits for a
+ * supervisor. *DATA (new reference) gets the resolve event's cost summary. */
+int kf_repair_cost_charge(kf_tx *tx, kf_ticket_job *j, const kf_ticket *t, const kf_repair_cost *c,
+                          json_t **data);
+/* kf_charges_gate: before T closes: KF_ECONFLICT with J's error 409
+ * approval_pending when one of its charges waits for approval. */
+int kf_charges_gate(kf_tx *tx, kf_ticket_job *j, const kf_ticket *t);
+/* kf_charge_read: charge ID as shown (new reference in *out). */
+int kf_charge_read(kf_tx *tx, int64_t id, json_t **out);
+/* The reading routes (charge_reports.c; ticket_charges.c registers them). */
+int kf_api_charge_reports_register(kf_router *r);
 
 #endif

@@ -121,7 +121,7 @@ static int usage(void)
             "       kefu user passwd LOGIN [--db URL]\n"
             "       kefu user list [--db URL]\n"
             "The password is read from the terminal, or from standard input.\n"
-            "Roles: admin manager supervisor agent technician cashier resident\n");
+            "Roles: admin executive manager supervisor agent technician cashier resident\n");
     return 2;
 }
 
@@ -148,7 +148,7 @@ int kf_cli_user(int argc, char **argv, char **envp)
         j.user.active = 1;
         j.project_id = project ? atoll(project) : 0;
         if (!j.passwd && kf_role_parse(role) < 0) {
-            fprintf(stderr, "kefu: --role must be one of admin manager supervisor agent"
+            fprintf(stderr, "kefu: --role must be one of admin executive manager supervisor agent"
                             " technician cashier resident\n");
         } else if (!j.passwd && kf_login_problem(j.user.login)) {
             fprintf(stderr, "kefu: a login has 3 to 64 letters, digits or . _ @ -\n");

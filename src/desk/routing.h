@@ -26,7 +26,8 @@ int kf_desk_is_member(kf_tx *tx, int64_t department, int64_t user, int *yes);
 
 /* kf_desk_notify: an in-app notification for USER and its outbox rows (SMS
  * and e-mail, delivered by the notices issue). KIND: assigned, remind,
- * breach, escalate, major_complaint. MILESTONE may be NULL. */
+ * breach, escalate, major_complaint, chased, charge_pending, charge_approved,
+ * charge_refused. MILESTONE may be NULL. */
 int kf_desk_notify(kf_tx *tx, int64_t user, int64_t project, int64_t ticket, const char *kind,
                    const char *milestone, int64_t now);
 /* kf_desk_notify_role: kf_desk_notify for every active user of ROLE in PROJECT. */

@@ -4,14 +4,17 @@
 
 #define R(role) (1u << (role))
 #define STAFF                                                                                      \
-    (R(KF_ROLE_ADMIN) | R(KF_ROLE_MANAGER) | R(KF_ROLE_SUPERVISOR) | R(KF_ROLE_AGENT) |            \
-     R(KF_ROLE_TECHNICIAN) | R(KF_ROLE_CASHIER))
-#define ALL (STAFF | R(KF_ROLE_RESIDENT))
+    (R(KF_ROLE_ADMIN) | R(KF_ROLE_EXECUTIVE) | R(KF_ROLE_MANAGER) | R(KF_ROLE_SUPERVISOR) |        \
+     R(KF_ROLE_AGENT) | R(KF_ROLE_TECHNICIAN) | R(KF_ROLE_CASHIER))
+/* who approves money (charges), and who reads the crews' settlements */
+#define APPROVERS (R(KF_ROLE_EXECUTIVE) | R(KF_ROLE_MANAGER) | R(KF_ROLE_SUPERVISOR))
+#define ALL       (STAFF | R(KF_ROLE_RESIDENT))
 
 static const struct {
     const char *name, *zh, *en;
 } roles[KF_ROLE_COUNT] = {
     [KF_ROLE_ADMIN] = {"admin", "系统管理员", "Administrator"},
+    [KF_ROLE_EXECUTIVE] = {"executive", "公司主管/总经理", "Executive"},
     [KF_ROLE_MANAGER] = {"manager", "客服经理", "Manager"},
     [KF_ROLE_SUPERVISOR] = {"supervisor", "客服主管", "Supervisor"},
     [KF_ROLE_AGENT] = {"agent", "客服专员", "Agent"},
@@ -22,8 +25,7 @@ static const struct {
 
 static const kf_permission permissions[] = {
     {"projects.read", "查看所属项目", "See the projects one belongs to", ALL},
-    {"users.read", "查看用户", "See user accounts",
-     R(KF_ROLE_ADMIN) | R(KF_ROLE_MANAGER) | R(KF_ROLE_SUPERVISOR)},
+    {"users.read", "查看用户", "See user accounts", R(KF_ROLE_ADMIN) | APPROVERS},
     {"users.manage", "管理用户、角色与项目成员", "Create and change user accounts",
      R(KF_ROLE_ADMIN)},
     {"audit.read", "查看审计日志", "Read the audit log", R(KF_ROLE_ADMIN)},
@@ -43,6 +45,10 @@ static const kf_permission permissions[] = {
      R(KF_ROLE_ADMIN) | R(KF_ROLE_MANAGER) | R(KF_ROLE_SUPERVISOR) | R(KF_ROLE_AGENT)},
     {"desk.configure", "配置工单分类、派单规则、时限与工作日历",
      "Configure categories, routing rules, deadlines and calendars", R(KF_ROLE_ADMIN)},
+    {"charges.approve", "审批维修费用与赔偿（按金额分级）",
+     "Approve repair costs and compensation (by amount)", R(KF_ROLE_ADMIN) | APPROVERS},
+    {"charges.report", "查看施工队质保金月结", "See the crews' month-end deposit settlements",
+     R(KF_ROLE_ADMIN) | APPROVERS},
     {"test.clock", "移动测试时钟（仅测试构建）", "Move the test clock (test builds only)",
      R(KF_ROLE_ADMIN)},
 };
@@ -97,4 +103,18 @@ int kf_role_has(kf_role role, const char *perm)
 int kf_role_is_global(kf_role role)
 {
     return role == KF_ROLE_ADMIN;
+}
+
+int kf_role_approver_rank(kf_role role)
+{
+    switch (role) {
+    case KF_ROLE_SUPERVISOR:
+        return 1;
+    case KF_ROLE_MANAGER:
+        return 2;
+    case KF_ROLE_EXECUTIVE:
+        return 3;
+    default:
+        return 0;
+    }
 }

@@ -11,6 +11,7 @@
 
 typedef enum {
     KF_ROLE_ADMIN,
+    KF_ROLE_EXECUTIVE, /* 公司主管/总经理: approves what is above the manager's limit */
     KF_ROLE_MANAGER,
     KF_ROLE_SUPERVISOR,
     KF_ROLE_AGENT,
@@ -41,5 +42,8 @@ int kf_perm_known(const char *name);
 int kf_role_has(kf_role role, const char *perm);
 /* kf_role_is_global: 1 for roles that see every project (administrators). */
 int kf_role_is_global(kf_role role);
+/* kf_role_approver_rank: how much ROLE may approve (charges): 1 supervisor,
+ * 2 manager, 3 executive, 0 every other role (administrators included). */
+int kf_role_approver_rank(kf_role role);
 
 #endif

@@ -8,10 +8,10 @@
 #include "store/projects.h"
 
 static const kf_demo_account accounts[] = {
-    {"admin", "admin", "系统管理员 Admin"}, {"manager", "manager", "王经理"},
-    {"supervisor", "supervisor", "李主管"}, {"agent", "agent", "张客服"},
-    {"technician", "technician", "赵师傅"}, {"cashier", "cashier", "钱收费"},
-    {"resident", "resident", "孙业主"},
+    {"admin", "admin", "系统管理员 Admin"}, {"executive", "executive", "周总"},
+    {"manager", "manager", "王经理"},       {"supervisor", "supervisor", "李主管"},
+    {"agent", "agent", "张客服"},           {"technician", "technician", "赵师傅"},
+    {"cashier", "cashier", "钱收费"},       {"resident", "resident", "孙业主"},
 };
 #define NACCOUNTS (sizeof(accounts) / sizeof(accounts[0]))
 

@@ -34,7 +34,8 @@ import unittest
 import urllib.parse
 
 DEMO_PASSWORD = "kefu-demo"
-DEMO_USERS = ["admin", "manager", "supervisor", "agent", "technician", "cashier", "resident"]
+DEMO_USERS = ["admin", "executive", "manager", "supervisor", "agent", "technician", "cashier",
+              "resident"]
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:",
                      "UndefinedBehaviorSanitizer", "ThreadSanitizer")
 

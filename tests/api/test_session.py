@@ -133,7 +133,8 @@ class Login(ServerTestCase):
         self.assertEqual(u["role_label"], "客服经理")
         self.assertEqual(u["language"], "zh-CN")
         self.assertRegex(u["created_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
-        self.assertEqual(sorted(j["permissions"]), ["pii.reveal", "projects.read", "records.read",
+        self.assertEqual(sorted(j["permissions"]), ["charges.approve", "charges.report",
+                                                    "pii.reveal", "projects.read", "records.read",
                                                     "records.write", "tickets.dispatch",
                                                     "tickets.read", "tickets.write", "users.read"])
         self.assertEqual([p["id"] for p in j["projects"]], [1])
@@ -146,7 +147,8 @@ class Login(ServerTestCase):
                          sorted(["projects.read", "projects.manage", "records.read",
                                  "records.write", "users.read", "users.manage", "audit.read",
                                  "system.metrics", "pii.reveal", "tickets.read", "tickets.write",
-                                 "tickets.dispatch", "desk.configure", "test.clock"]))
+                                 "tickets.dispatch", "desk.configure", "charges.approve",
+                                 "charges.report", "test.clock"]))
 
     def test_login_audited(self):
         head = self.audit_head()

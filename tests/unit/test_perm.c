@@ -36,6 +36,32 @@ static void test_matrix(void **state)
     }
     assert_true(kf_role_is_global(KF_ROLE_ADMIN));
     assert_false(kf_role_is_global(KF_ROLE_MANAGER));
+    assert_false(kf_role_is_global(KF_ROLE_EXECUTIVE));
+}
+
+/* Charges: supervisors, managers and executives approve, by rank; an
+ * administrator holds the permission (as every one) but approves nothing. */
+static void test_approvers(void **state)
+{
+    (void)state;
+    assert_string_equal(kf_role_name(KF_ROLE_EXECUTIVE), "executive");
+    assert_string_equal(kf_role_label(KF_ROLE_EXECUTIVE, "zh-CN"), "公司主管/总经理");
+    const kf_role approvers[] = {KF_ROLE_SUPERVISOR, KF_ROLE_MANAGER, KF_ROLE_EXECUTIVE};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(kf_role_approver_rank(approvers[i]), i + 1);
+        assert_true(kf_role_has(approvers[i], "charges.approve"));
+        assert_true(kf_role_has(approvers[i], "charges.report"));
+        assert_true(kf_role_has(approvers[i], "tickets.read"));
+        assert_true(kf_role_has(approvers[i], "users.read"));
+    }
+    const kf_role others[] = {KF_ROLE_ADMIN, KF_ROLE_AGENT, KF_ROLE_TECHNICIAN, KF_ROLE_CASHIER,
+                              KF_ROLE_RESIDENT};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(kf_role_approver_rank(others[i]), 0);
+    assert_false(kf_role_has(KF_ROLE_AGENT, "charges.approve"));
+    assert_false(kf_role_has(KF_ROLE_CASHIER, "charges.report"));
+    assert_false(kf_role_has(KF_ROLE_EXECUTIVE, "desk.configure"));
+    assert_false(kf_role_has(KF_ROLE_EXECUTIVE, "users.manage"));
 }
 
 static void test_known(void **state)
@@ -58,6 +84,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_matrix),
+        cmocka_unit_test(test_approvers),
         cmocka_unit_test(test_known),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
