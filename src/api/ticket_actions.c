@@ -281,6 +281,35 @@ static void ticket_dispatch(kf_req *req)
 
 /* ---- the manager on site (major complaints) ---- */
 
+/* ---- actions that take {note, version} ---- */
+
+typedef struct {
+    transition_input ti; /* APPLY's context */
+    int (*apply)(kf_tx *, void *, kf_ticket *, const kf_desk_calendar *);
+} note_action;
+
+static int note_action_write(kf_tx *tx, void *ctx)
+{
+    note_action *a = ctx;
+    return kf_ticket_with(tx, &a->ti.job, &a->ti, a->apply);
+}
+
+/* Reads {note (required when NOTE_REQUIRED), version} and runs APPLY on
+ * the ticket as the request's write; answers the ticket. */
+static void run_note_action(kf_req *req, int note_required,
+                            int (*apply)(kf_tx *, void *, kf_ticket *, const kf_desk_calendar *))
+{
+    static const char *const fields[] = {"note", "version", NULL};
+    kf_input in;
+    note_action a = {.ti.job.in = &in, .apply = apply};
+    if (kf_req_param_id(req, "id", &a.ti.job.id) != 0) return;
+    if (kf_input_begin(&in, req, fields) != 0) return;
+    a.ti.note = kf_input_str(&in, "note", note_required, note_required, 2000);
+    kf_input_i64(&in, "version", 0, 1, INT64_MAX, &a.ti.job.version);
+    if (kf_input_end(&in) != 0) return;
+    kf_ticket_job_run(req, &a.ti.job, note_action_write, 200);
+}
+
 static int onsite_cb(kf_tx *tx, void *ctx, kf_ticket *t, const kf_desk_calendar *cal)
 {
     transition_input *ti = ctx;
@@ -295,23 +324,9 @@ static int onsite_cb(kf_tx *tx, void *ctx, kf_ticket *t, const kf_desk_calendar 
                            ti->note, NULL, ti->job.now);
 }
 
-static int onsite_write(kf_tx *tx, void *ctx)
-{
-    transition_input *ti = ctx;
-    return kf_ticket_with(tx, &ti->job, ti, onsite_cb);
-}
-
 static void ticket_onsite(kf_req *req)
 {
-    static const char *const fields[] = {"note", "version", NULL};
-    kf_input in;
-    transition_input ti = {.job.in = &in};
-    if (kf_req_param_id(req, "id", &ti.job.id) != 0) return;
-    if (kf_input_begin(&in, req, fields) != 0) return;
-    ti.note = kf_input_str(&in, "note", 1, 1, 2000);
-    kf_input_i64(&in, "version", 0, 1, INT64_MAX, &ti.job.version);
-    if (kf_input_end(&in) != 0) return;
-    kf_ticket_job_run(req, &ti.job, onsite_write, 200);
+    run_note_action(req, 1, onsite_cb);
 }
 
 /* ---- chasers (催单) ---- */
@@ -341,23 +356,9 @@ static int chase_cb(kf_tx *tx, void *ctx, kf_ticket *t, const kf_desk_calendar *
     return rc;
 }
 
-static int chase_write(kf_tx *tx, void *ctx)
-{
-    transition_input *ti = ctx;
-    return kf_ticket_with(tx, &ti->job, ti, chase_cb);
-}
-
 static void ticket_chase(kf_req *req)
 {
-    static const char *const fields[] = {"note", "version", NULL};
-    kf_input in;
-    transition_input ti = {.job.in = &in};
-    if (kf_req_param_id(req, "id", &ti.job.id) != 0) return;
-    if (kf_input_begin(&in, req, fields) != 0) return;
-    ti.note = kf_input_str(&in, "note", 0, 0, 2000);
-    kf_input_i64(&in, "version", 0, 1, INT64_MAX, &ti.job.version);
-    if (kf_input_end(&in) != 0) return;
-    kf_ticket_job_run(req, &ti.job, chase_write, 200);
+    run_note_action(req, 0, chase_cb);
 }
 
 /* ---- notes (备注) ---- */
@@ -372,23 +373,9 @@ static int note_cb(kf_tx *tx, void *ctx, kf_ticket *t, const kf_desk_calendar *c
                            NULL, ti->job.now);
 }
 
-static int note_write(kf_tx *tx, void *ctx)
-{
-    transition_input *ti = ctx;
-    return kf_ticket_with(tx, &ti->job, ti, note_cb);
-}
-
 static void ticket_note(kf_req *req)
 {
-    static const char *const fields[] = {"note", "version", NULL};
-    kf_input in;
-    transition_input ti = {.job.in = &in};
-    if (kf_req_param_id(req, "id", &ti.job.id) != 0) return;
-    if (kf_input_begin(&in, req, fields) != 0) return;
-    ti.note = kf_input_str(&in, "note", 1, 1, 2000);
-    kf_input_i64(&in, "version", 0, 1, INT64_MAX, &ti.job.version);
-    if (kf_input_end(&in) != 0) return;
-    kf_ticket_job_run(req, &ti.job, note_write, 200);
+    run_note_action(req, 1, note_cb);
 }
 
 /* ---- follow-up calls (回访) ---- */
