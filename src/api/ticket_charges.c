@@ -464,39 +464,19 @@ static int compensation_cb(kf_tx *tx, void *ctx, kf_ticket *t, const kf_desk_cal
     return rc == KF_OK ? audit_charge(tx, j, ci->charge, project, "create", NULL) : rc;
 }
 
-/* The same Idempotency-Key again (the user's keys are shared with intake):
- * the same request is answered with its charge (*CLAIMED 0, ci->charge
- * set), another refused; else the key is claimed for this request. */
-static int idempotency_claim(kf_tx *tx, compensation_input *ci, int *claimed)
-{
-    int64_t n = 0;
-    int rc = kf_tx_exec(tx, &n,
-                        "INSERT INTO idempotency_keys (user_id, key, request_hash, ticket_id,"
-                        " created_at) VALUES (?, ?, ?, 0, ?) ON CONFLICT (user_id, key) DO NOTHING",
-                        "issi", ci->job.actor, ci->idem_key, ci->request_hash, ci->job.now);
-    *claimed = n > 0;
-    if (rc != KF_OK || n) return rc;
-    kf_stmt *st;
-    rc = kf_tx_query(tx, &st,
-                     "SELECT request_hash, charge_id FROM idempotency_keys WHERE user_id = ?"
-                     " AND key = ?",
-                     "is", ci->job.actor, ci->idem_key);
-    if (rc == KF_OK) rc = kf_stmt_step(st);
-    if (rc != KF_ROW) return rc == KF_DONE ? KF_EDB : rc;
-    if (strcmp(kf_stmt_text(st, 0), ci->request_hash) != 0 || kf_stmt_isnull(st, 1)) {
-        refuse(&ci->job, 422, "idempotency_key_reused", NULL, NULL);
-        return KF_ECONFLICT;
-    }
-    ci->charge = kf_stmt_i64(st, 1);
-    ci->job.replayed = 1;
-    return KF_OK;
-}
-
 static int compensation_write(kf_tx *tx, void *ctx)
 {
     compensation_input *ci = ctx;
-    int claimed = 1, rc = ci->idem_key ? idempotency_claim(tx, ci, &claimed) : KF_OK;
-    if (rc != KF_OK || !claimed) return rc;
+    /* the user's keys are shared with intake */
+    int64_t made = 0;
+    int rc = ci->idem_key ? kf_idem_claim(tx, &ci->job, ci->idem_key, ci->request_hash, 1, &made)
+                          : KF_OK;
+    if (rc != KF_OK) return rc;
+    if (made) {
+        ci->charge = made;
+        ci->job.replayed = 1;
+        return KF_OK;
+    }
     rc = kf_ticket_with(tx, &ci->job, ci, compensation_cb);
     if (rc == KF_OK && ci->idem_key)
         rc = kf_tx_exec(tx, NULL,

@@ -172,32 +172,30 @@ static int check_intake_refs(kf_tx *tx, intake *it)
     return in->fields ? KF_EINVAL : KF_OK;
 }
 
-/* The same key again: the same request is answered with its ticket, another
- * request is refused. The key is claimed before the ticket is made, so two
- * requests racing with one key make one ticket: on PostgreSQL the second
- * insert waits for the first transaction and then finds its row. *EXISTING
- * is the ticket made before (0: this request claimed the key). */
-static int idempotency_claim(kf_tx *tx, intake *it, int64_t *existing)
+/* Idempotency-Key: see tickets_int.h. */
+int kf_idem_claim(kf_tx *tx, kf_ticket_job *j, const char *key, const char *hash, int charge,
+                  int64_t *existing)
 {
     *existing = 0;
-    if (!it->idem_key) return KF_OK;
     int64_t claimed = 0;
     int rc = kf_tx_exec(tx, &claimed,
                         "INSERT INTO idempotency_keys (user_id, key, request_hash, ticket_id,"
                         " created_at) VALUES (?, ?, ?, 0, ?) ON CONFLICT (user_id, key) DO NOTHING",
-                        "issi", it->job.actor, it->idem_key, it->request_hash, it->job.now);
+                        "issi", j->actor, key, hash, j->now);
     if (rc != KF_OK || claimed) return rc;
     kf_stmt *st;
     rc = kf_tx_query(tx, &st,
-                     "SELECT request_hash, ticket_id FROM idempotency_keys WHERE user_id = ?"
-                     " AND key = ?",
-                     "is", it->job.actor, it->idem_key);
+                     charge ? "SELECT request_hash, COALESCE(charge_id, 0) FROM idempotency_keys"
+                              " WHERE user_id = ? AND key = ?"
+                            : "SELECT request_hash, ticket_id FROM idempotency_keys"
+                              " WHERE user_id = ? AND key = ?",
+                     "is", j->actor, key);
     if (rc != KF_OK) return rc;
     rc = kf_stmt_step(st);
     if (rc != KF_ROW) return rc == KF_DONE ? KF_EDB : rc;
-    if (strcmp(kf_stmt_text(st, 0), it->request_hash) != 0 || kf_stmt_i64(st, 1) == 0) {
-        it->job.err_status = 422;
-        it->job.err_code = "idempotency_key_reused";
+    if (strcmp(kf_stmt_text(st, 0), hash) != 0 || kf_stmt_i64(st, 1) == 0) {
+        j->err_status = 422;
+        j->err_code = "idempotency_key_reused";
         return KF_ECONFLICT;
     }
     *existing = kf_stmt_i64(st, 1);
@@ -321,7 +319,9 @@ static int intake_write(kf_tx *tx, void *ctx)
     intake *it = ctx;
     kf_ticket_job *j = &it->job;
     int64_t existing = 0;
-    int rc = idempotency_claim(tx, it, &existing);
+    int rc = it->idem_key
+                 ? kf_idem_claim(tx, &it->job, it->idem_key, it->request_hash, 0, &existing)
+                 : KF_OK;
     if (rc != KF_OK) return rc;
     if (existing) {
         j->replayed = 1;

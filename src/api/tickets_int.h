@@ -35,6 +35,16 @@ typedef struct {
  * with the result, or the job's error, or the store's. */
 void kf_ticket_job_run(kf_req *req, kf_ticket_job *j, kf_write_fn fn, int status);
 
+/* kf_idem_claim: claims the Idempotency-Key KEY of J's actor for the
+ * request hashed HASH, before anything is made, so two requests racing with
+ * one key make one thing (on PostgreSQL the second insert waits for the
+ * first transaction and then finds its row). A key used before: *EXISTING
+ * gets what it made (a ticket; a charge when CHARGE), or J is refused
+ * (422 idempotency_key_reused, KF_ECONFLICT) when the request differed or
+ * made nothing. *EXISTING 0: this request claimed the key. */
+int kf_idem_claim(kf_tx *tx, kf_ticket_job *j, const char *key, const char *hash, int charge,
+                  int64_t *existing);
+
 /* kf_ticket_with: the shape of every write on a stored ticket: locks J->id
  * (checking J->version), checks the caller sees its project, loads the
  * project's calendar, runs APPLY(tx, CTX, ticket, calendar), saves, and
