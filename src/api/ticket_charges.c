@@ -63,7 +63,7 @@ static void read_quantity(kf_input *in, const json_t *v, const char *field, int6
 
 static int64_t line_int(kf_input *in, const json_t *o, size_t i, const char *key)
 {
-    char field[64];
+    char field[96]; /* "materials[" + a size_t + "]." + 32 bytes of a key */
     snprintf(field, sizeof(field), "materials[%zu].%s", i, key);
     const json_t *v = json_object_get(o, key);
     if (!v || json_is_null(v))
@@ -81,7 +81,7 @@ static int64_t line_int(kf_input *in, const json_t *o, size_t i, const char *key
 static void read_line(kf_input *in, const json_t *o, size_t i, kf_material_line *l)
 {
     static const char *const keys[] = {"name", "quantity", "unit_price_fen", NULL};
-    char field[64];
+    char field[96]; /* "materials[" + a size_t + "]." + 32 bytes of a key */
     if (!json_is_object(o)) {
         snprintf(field, sizeof(field), "materials[%zu]", i);
         kf_input_fail(in, field, "invalid");
