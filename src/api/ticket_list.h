@@ -40,8 +40,28 @@ typedef enum {
 } kf_queue;
 
 /* What puts a ticket in each queue, " AND …" on tickets t (its parameters
- * bound by kf_list_bind_queue). */
+ * bound by kf_list_bind_queue), as literals and as a table. */
+#define KF_COND_ALL  " AND (CAST(? AS TEXT) = '' OR t.status = ?)"
+#define KF_COND_MINE " AND t.assignee_id = ? AND t.is_open = 1"
+#define KF_COND_DEPARTMENT                                                                         \
+    " AND t.department_id IN (SELECT department_id FROM department_members"                        \
+    " WHERE user_id = ? AND (CAST(? AS BIGINT) = 0 OR department_id = ?)"                          \
+    " UNION SELECT CAST(? AS BIGINT) WHERE CAST(? AS BIGINT) = 1) AND t.is_open = 1"
+#define KF_COND_UNASSIGNED " AND t.is_open = 1 AND t.assignee_id IS NULL"
+#define KF_COND_ESCALATED  " AND t.is_open = 1 AND t.escalation_level > 0"
+#define KF_COND_DUE        " AND t.next_due_at IS NOT NULL AND t.next_due_at > ? AND t.next_due_at <= ?"
+/* resolved, waiting for the follow-up call (回访) */
+#define KF_COND_FOLLOW_UP " AND t.status IN ('resolved', 'follow_up')"
 extern const char *const kf_queue_cond[KF_Q_COUNT];
+/* KF_EACH_QUEUE(F, scope): F(scope, cond) for each queue, in kf_queue's
+ * order, as initialisers of a table (literals: statements are cached by
+ * their address). */
+#define KF_EACH_QUEUE(F, scope)                                                                    \
+    {                                                                                              \
+        F(scope, KF_COND_ALL), F(scope, KF_COND_MINE), F(scope, KF_COND_DEPARTMENT),               \
+            F(scope, KF_COND_UNASSIGNED), F(scope, KF_COND_ESCALATED), F(scope, KF_COND_DUE),      \
+            F(scope, KF_COND_DUE), F(scope, KF_COND_FOLLOW_UP)                                     \
+    }
 
 /* A list request, as read from the query string. */
 typedef struct {

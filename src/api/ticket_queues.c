@@ -63,30 +63,15 @@ static const char *const queue_names[] = {"all",        "mine",      "department
                                           "unassigned", "escalated", "overdue",
                                           "due_soon",   "follow_up", NULL};
 
-/* What puts a ticket in each queue (the parameters are bound by
- * bind_queue). The queues list newest first, by id; the two deadline queues
- * soonest deadline first, unless a search orders them by id. */
-#define COND_ALL  " AND (CAST(? AS TEXT) = '' OR t.status = ?)"
-#define COND_MINE " AND t.assignee_id = ? AND t.is_open = 1"
-#define COND_DEPARTMENT                                                                            \
-    " AND t.department_id IN (SELECT department_id FROM department_members"                        \
-    " WHERE user_id = ? AND (CAST(? AS BIGINT) = 0 OR department_id = ?)"                          \
-    " UNION SELECT CAST(? AS BIGINT) WHERE CAST(? AS BIGINT) = 1) AND t.is_open = 1"
-#define COND_UNASSIGNED " AND t.is_open = 1 AND t.assignee_id IS NULL"
-#define COND_ESCALATED  " AND t.is_open = 1 AND t.escalation_level > 0"
-#define COND_DUE        " AND t.next_due_at IS NOT NULL AND t.next_due_at > ? AND t.next_due_at <= ?"
-/* resolved, waiting for the follow-up call (回访) */
-#define COND_FOLLOW_UP " AND t.status IN ('resolved', 'follow_up')"
-
 const char *const kf_queue_cond[KF_Q_COUNT] = {
-    [KF_Q_ALL] = COND_ALL,
-    [KF_Q_MINE] = COND_MINE,
-    [KF_Q_DEPARTMENT] = COND_DEPARTMENT,
-    [KF_Q_UNASSIGNED] = COND_UNASSIGNED,
-    [KF_Q_ESCALATED] = COND_ESCALATED,
-    [KF_Q_OVERDUE] = COND_DUE,
-    [KF_Q_DUE_SOON] = COND_DUE,
-    [KF_Q_FOLLOW_UP] = COND_FOLLOW_UP,
+    [KF_Q_ALL] = KF_COND_ALL,
+    [KF_Q_MINE] = KF_COND_MINE,
+    [KF_Q_DEPARTMENT] = KF_COND_DEPARTMENT,
+    [KF_Q_UNASSIGNED] = KF_COND_UNASSIGNED,
+    [KF_Q_ESCALATED] = KF_COND_ESCALATED,
+    [KF_Q_OVERDUE] = KF_COND_DUE,
+    [KF_Q_DUE_SOON] = KF_COND_DUE,
+    [KF_Q_FOLLOW_UP] = KF_COND_FOLLOW_UP,
 };
 
 #define BY_ID(scope, cond)                                                                         \
@@ -99,11 +84,11 @@ const char *const kf_queue_cond[KF_Q_COUNT] = {
     " LIMIT ?"
 #define QUEUES(scope)                                                                              \
     {                                                                                              \
-        [KF_Q_ALL] = BY_ID(scope, COND_ALL), [KF_Q_MINE] = BY_ID(scope, COND_MINE),                \
-        [KF_Q_DEPARTMENT] = BY_ID(scope, COND_DEPARTMENT),                                         \
-        [KF_Q_UNASSIGNED] = BY_ID(scope, COND_UNASSIGNED),                                         \
-        [KF_Q_ESCALATED] = BY_ID(scope, COND_ESCALATED), [KF_Q_OVERDUE] = BY_DUE(scope),           \
-        [KF_Q_DUE_SOON] = BY_DUE(scope), [KF_Q_FOLLOW_UP] = BY_ID(scope, COND_FOLLOW_UP),          \
+        [KF_Q_ALL] = BY_ID(scope, KF_COND_ALL), [KF_Q_MINE] = BY_ID(scope, KF_COND_MINE),          \
+        [KF_Q_DEPARTMENT] = BY_ID(scope, KF_COND_DEPARTMENT),                                      \
+        [KF_Q_UNASSIGNED] = BY_ID(scope, KF_COND_UNASSIGNED),                                      \
+        [KF_Q_ESCALATED] = BY_ID(scope, KF_COND_ESCALATED), [KF_Q_OVERDUE] = BY_DUE(scope),        \
+        [KF_Q_DUE_SOON] = BY_DUE(scope), [KF_Q_FOLLOW_UP] = BY_ID(scope, KF_COND_FOLLOW_UP),       \
     }
 /* [0]: one project, [1]: all the caller sees. */
 static const char *const queue_sql[2][KF_Q_COUNT] = {QUEUES(KF_SCOPE_ONE), QUEUES(KF_SCOPE_MANY)};

@@ -22,72 +22,55 @@
 #include "core/err.h"
 #include "store/fts_cjk.h"
 
-#include <stdio.h>
-
 #define QUEUE_CAP 2000
 #define WINDOW    30000
 
-/* Each statement is HEAD (then the scope), the queue's condition, TAIL. */
-typedef struct {
-    const char *head, *tail;
-} frame;
-
+/* The statements, one per way, scope and queue: F(scope, cond) literals
+ * (the statement cache keys by address). */
 /* The unary + keeps the planners from walking every ticket by id to spare
  * themselves sorting a short queue (the deadline queues have no id order:
  * 0.45 s instead of 10 ms at 1,000,000 tickets). Columns 16, 17: the text. */
-#define ALONG_QUEUE(notes, key, scope)                                                             \
-    {                                                                                              \
-        "SELECT " KF_LIST_COLUMNS ", t.description, " notes " FROM tickets t"                      \
-        " LEFT JOIN ticket_search s ON " key " = t.id WHERE" scope,                                \
-            " AND +t.id < ? ORDER BY +t.id DESC LIMIT ?"                                           \
-    }
-#define ALONG_SQLITE_(scope) ALONG_QUEUE("s.notes", "s.rowid", scope)
-#define ALONG_PG_(scope)     ALONG_QUEUE("s.note_terms", "s.ticket_id", scope)
-#define FTS5_MATCHES(scope)                                                                        \
-    {                                                                                              \
-        "SELECT " KF_LIST_COLUMNS                                                                  \
-        " FROM ticket_search JOIN tickets t ON t.id = ticket_search.rowid"                         \
-        " WHERE" scope,                                                                            \
-            " AND ticket_search MATCH ? AND ticket_search.rowid < ?"                               \
-            " ORDER BY ticket_search.rowid DESC LIMIT ?"                                           \
-    }
+#define ALONG_QUEUE(notes, key, scope, cond)                                                       \
+    "SELECT " KF_LIST_COLUMNS ", t.description, " notes " FROM tickets t"                          \
+    " LEFT JOIN ticket_search s ON " key " = t.id WHERE" scope cond                                \
+    " AND +t.id < ? ORDER BY +t.id DESC LIMIT ?"
+#define ALONG_SQLITE_(scope, cond) ALONG_QUEUE("s.notes", "s.rowid", scope, cond)
+#define ALONG_PG_(scope, cond)     ALONG_QUEUE("s.note_terms", "s.ticket_id", scope, cond)
+#define FTS5_MATCHES(scope, cond)                                                                  \
+    "SELECT " KF_LIST_COLUMNS " FROM ticket_search JOIN tickets t ON t.id = ticket_search.rowid"   \
+    " WHERE" scope cond " AND ticket_search MATCH ? AND ticket_search.rowid < ?"                   \
+    " ORDER BY ticket_search.rowid DESC LIMIT ?"
 /* ids in [?, ?). In the window the ids are walked: ts_match_vq is @@
  * under a name the planner does not take to the index (its estimate for a
  * phrase of common pairs is off a thousandfold: 15 rows for 24,000, and the
  * bitmap of every match is then fetched and sorted). Below it, the index. */
-#define PG_MATCHES(match, scope)                                                                   \
+#define PG_MATCHES(match, scope, cond)                                                             \
+    "SELECT " KF_LIST_COLUMNS " FROM tickets t JOIN ticket_search s ON s.ticket_id = t.id"         \
+    " WHERE" scope cond " AND " match " AND s.ticket_id >= ? AND s.ticket_id < ?"                  \
+    " ORDER BY s.ticket_id DESC LIMIT ?"
+#define PG_WALK(scope, cond)                                                                       \
+    PG_MATCHES("ts_match_vq(s.document, to_tsquery('simple', ?))", scope, cond)
+#define PG_INDEX(scope, cond) PG_MATCHES("s.document @@ to_tsquery('simple', ?)", scope, cond)
+#define QUEUE_SIZE(scope, cond)                                                                    \
+    "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t WHERE" scope cond " LIMIT ?) AS q"
+#define BOTH_SCOPES(F)                                                                             \
     {                                                                                              \
-        "SELECT " KF_LIST_COLUMNS " FROM tickets t JOIN ticket_search s ON s.ticket_id = t.id"     \
-        " WHERE" scope,                                                                            \
-            " AND " match                                                                          \
-            " AND s.ticket_id >= ? AND s.ticket_id < ? ORDER BY s.ticket_id DESC LIMIT ?"          \
-    }
-#define PG_WALK(scope)  PG_MATCHES("ts_match_vq(s.document, to_tsquery('simple', ?))", scope)
-#define PG_INDEX(scope) PG_MATCHES("s.document @@ to_tsquery('simple', ?)", scope)
-#define QUEUE_SIZE(scope)                                                                          \
-    {                                                                                              \
-        "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t WHERE" scope, " LIMIT ?) AS q"              \
+        KF_EACH_QUEUE(F, KF_SCOPE_ONE), KF_EACH_QUEUE(F, KF_SCOPE_MANY)                            \
     }
 
 enum { ALONG_SQLITE, ALONG_PG, MATCHES_SQLITE, WALK_PG, INDEX_PG, SIZE, NFRAMES };
-static const frame frames[NFRAMES][2] = {
-    [ALONG_SQLITE] = {ALONG_SQLITE_(KF_SCOPE_ONE), ALONG_SQLITE_(KF_SCOPE_MANY)},
-    [ALONG_PG] = {ALONG_PG_(KF_SCOPE_ONE), ALONG_PG_(KF_SCOPE_MANY)},
-    [MATCHES_SQLITE] = {FTS5_MATCHES(KF_SCOPE_ONE), FTS5_MATCHES(KF_SCOPE_MANY)},
-    [WALK_PG] = {PG_WALK(KF_SCOPE_ONE), PG_WALK(KF_SCOPE_MANY)},
-    [INDEX_PG] = {PG_INDEX(KF_SCOPE_ONE), PG_INDEX(KF_SCOPE_MANY)},
-    [SIZE] = {QUEUE_SIZE(KF_SCOPE_ONE), QUEUE_SIZE(KF_SCOPE_MANY)},
+/* [way][all the caller's projects?][queue] */
+static const char *const statements[NFRAMES][2][KF_Q_COUNT] = {
+    [ALONG_SQLITE] = BOTH_SCOPES(ALONG_SQLITE_),  [ALONG_PG] = BOTH_SCOPES(ALONG_PG_),
+    [MATCHES_SQLITE] = BOTH_SCOPES(FTS5_MATCHES), [WALK_PG] = BOTH_SCOPES(PG_WALK),
+    [INDEX_PG] = BOTH_SCOPES(PG_INDEX),           [SIZE] = BOTH_SCOPES(QUEUE_SIZE),
 };
 
-/* Prepares frame F for LQ's scope and queue, binding both; *NEXT gets the
+/* Prepares way F for LQ's scope and queue, binding both; *NEXT gets the
  * next parameter's number. */
 static int prepare(kf_req *req, kf_tx *tx, const kf_list_query *lq, int f, kf_stmt **st, int *next)
 {
-    const frame *fr = &frames[f][lq->project == 0];
-    char sql[2048];
-    int n = snprintf(sql, sizeof(sql), "%s%s%s", fr->head, kf_queue_cond[lq->q], fr->tail);
-    if (n < 0 || (size_t)n >= sizeof(sql)) return KF_EINVAL; /* constant text: cannot happen */
-    int rc = kf_tx_prepare(tx, sql, st);
+    int rc = kf_tx_prepare(tx, statements[f][lq->project == 0][lq->q], st);
     if (rc != KF_OK) return rc;
     int i = kf_list_bind_scope(req, *st, lq->project);
     *next = kf_list_bind_queue(req, *st, i, lq, kf_app_now(req->app));

@@ -357,8 +357,15 @@ static int pg_write(kf_store *base, kf_write_fn fn, void *ctx, int alone)
         give_conn(s, c);
         return rc;
     }
+    /* a job that runs alone commits as it goes: what it defers runs at once */
+    if (!alone) kf_tx_defer_begin(&c->tx.base);
     rc = fn(&c->tx.base, ctx);
     if (rc == KF_OK && c->failed) rc = KF_EDB; /* fn went on past a failed statement */
+    if (rc == KF_OK)
+        rc = kf_tx_defer_run(&c->tx.base);
+    else
+        kf_tx_defer_end(&c->tx.base);
+    if (rc == KF_OK && c->failed) rc = KF_EDB;
     if (rc == KF_OK) {
         rc = conn_end(c, 1);
     } else {

@@ -46,7 +46,7 @@ static int pg_set_head(kf_tx *tx, int64_t id, const char *subject, const char *d
     return rc;
 }
 
-int kf_search_ticket_added(kf_tx *tx, int64_t id, const char *subject, const char *description)
+static int ticket_added(kf_tx *tx, int64_t id, const char *subject, const char *description)
 {
     if (is_pg(tx)) return pg_set_head(tx, id, subject, description, 1);
     return kf_tx_exec(tx, NULL,
@@ -55,18 +55,18 @@ int kf_search_ticket_added(kf_tx *tx, int64_t id, const char *subject, const cha
                       "iss", id, subject ? subject : "", description ? description : "");
 }
 
-int kf_search_head_changed(kf_tx *tx, int64_t id, const char *subject, const char *description)
+static int head_changed(kf_tx *tx, int64_t id, const char *subject, const char *description)
 {
     if (is_pg(tx)) return pg_set_head(tx, id, subject, description, 0);
     int64_t changed = 0;
     int rc = kf_tx_exec(tx, &changed,
                         "UPDATE ticket_search SET subject = ?, description = ? WHERE rowid = ?",
                         "ssi", subject ? subject : "", description ? description : "", id);
-    if (rc == KF_OK && !changed) rc = kf_search_ticket_added(tx, id, subject, description);
+    if (rc == KF_OK && !changed) rc = ticket_added(tx, id, subject, description);
     return rc;
 }
 
-int kf_search_note_added(kf_tx *tx, int64_t id, const char *note)
+static int note_added(kf_tx *tx, int64_t id, const char *note)
 {
     if (!note || !*note) return KF_OK;
     if (!is_pg(tx))
@@ -83,6 +83,65 @@ int kf_search_note_added(kf_tx *tx, int64_t id, const char *note)
                         "ssi", terms, terms, id);
     free(terms);
     return rc;
+}
+
+/* ---- deferred to the commit ----
+ *
+ * FTS5 writes what it holds out to a new segment at the start of every
+ * later statement of the transaction (its savepoint), so a ticket indexed
+ * in the middle of intake cost a segment of its own and the merges after
+ * it; at the end of the commit, the tickets of a whole batch go into one. */
+
+typedef enum { ADDED, HEAD, NOTE } change_kind;
+
+typedef struct {
+    change_kind kind;
+    int64_t id;
+    char *a, *b; /* subject and description, or the note; owned */
+} change;
+
+static int change_run(kf_tx *tx, void *ctx)
+{
+    change *c = ctx;
+    switch (c->kind) {
+    case ADDED:
+        return ticket_added(tx, c->id, c->a, c->b);
+    case HEAD:
+        return head_changed(tx, c->id, c->a, c->b);
+    default:
+        return note_added(tx, c->id, c->a);
+    }
+}
+
+static void change_free(void *ctx)
+{
+    change *c = ctx;
+    free(c->a);
+    free(c->b);
+    free(c);
+}
+
+static int defer_change(kf_tx *tx, change_kind kind, int64_t id, const char *a, const char *b)
+{
+    change *c = kf_malloc(sizeof(*c));
+    *c = (change){kind, id, kf_strdup(a ? a : ""), b ? kf_strdup(b) : NULL};
+    return kf_tx_defer(tx, change_run, c, change_free);
+}
+
+int kf_search_ticket_added(kf_tx *tx, int64_t id, const char *subject, const char *description)
+{
+    return defer_change(tx, ADDED, id, subject, description ? description : "");
+}
+
+int kf_search_head_changed(kf_tx *tx, int64_t id, const char *subject, const char *description)
+{
+    return defer_change(tx, HEAD, id, subject, description ? description : "");
+}
+
+int kf_search_note_added(kf_tx *tx, int64_t id, const char *note)
+{
+    if (!note || !*note) return KF_OK;
+    return defer_change(tx, NOTE, id, note, NULL);
 }
 
 /* Each ticket with its notes, in id order; the notes are read by the

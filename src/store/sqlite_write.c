@@ -35,16 +35,21 @@
 static int run_job(sq_store *s, write_job *job)
 {
     sq_conn *c = &s->writer;
+    kf_tx *tx = &c->tx.base;
     if (job->alone) {
-        int rc = job->fn(&c->tx.base, job->ctx);
+        /* it runs its own transactions: what it defers runs at once */
+        kf_tx_defer_end(tx);
+        int rc = job->fn(tx, job->ctx);
         sq_conn_reset_dirty(c);
         if (rc != KF_OK && !sqlite3_get_autocommit(c->db)) sq_conn_simple(c, "ROLLBACK");
         return rc;
     }
     int rc = sq_conn_simple(c, "SAVEPOINT kf_job");
     if (rc != KF_OK) return rc;
-    rc = job->fn(&c->tx.base, job->ctx);
+    kf_deferred **mark = kf_tx_defer_mark(tx);
+    rc = job->fn(tx, job->ctx);
     sq_conn_reset_dirty(c);
+    if (rc != KF_OK) kf_tx_defer_drop(tx, mark); /* undone, with what it deferred */
     if (sqlite3_get_autocommit(c->db)) return rc == KF_OK ? KF_EDB : rc; /* tx aborted */
     if (rc != KF_OK) sq_conn_simple(c, "ROLLBACK TO kf_job");
     int rel = sq_conn_simple(c, "RELEASE kf_job");
@@ -58,6 +63,7 @@ static void run_batch(sq_store *s, write_job *batch)
     uint64_t ok = 0, undone = 0;
     write_job *pending = batch; /* first job whose success is not yet durable */
     int rc = sq_conn_simple(c, "BEGIN IMMEDIATE");
+    kf_tx_defer_begin(&c->tx.base);
     for (write_job *j = batch; j; j = j->next) {
         if (rc != KF_OK) {
             j->rc = rc;
@@ -72,10 +78,23 @@ static void run_batch(sq_store *s, write_job *batch)
             for (write_job *p = pending; p != j->next; p = p->next)
                 if (p->rc == KF_OK) p->rc = KF_EDB;
             pending = j->next;
+            kf_tx_defer_end(&c->tx.base); /* theirs were lost with them */
             rc = sq_conn_simple(c, "BEGIN IMMEDIATE");
+            kf_tx_defer_begin(&c->tx.base);
         }
     }
-    if (rc == KF_OK) {
+    /* what the jobs deferred: a failure there undoes the whole batch */
+    int deferred = KF_OK;
+    if (rc == KF_OK)
+        deferred = kf_tx_defer_run(&c->tx.base);
+    else
+        kf_tx_defer_end(&c->tx.base);
+    if (rc == KF_OK && deferred != KF_OK) {
+        sq_conn_simple(c, "ROLLBACK");
+        for (write_job *p = pending; p; p = p->next)
+            if (p->rc == KF_OK) p->rc = deferred;
+        rc = deferred;
+    } else if (rc == KF_OK) {
         rc = sq_conn_simple(c, "COMMIT");
         if (rc != KF_OK) {
             sq_conn_simple(c, "ROLLBACK");

@@ -2,9 +2,11 @@
 #include "store/store_int.h"
 
 #include "core/err.h"
+#include "core/mem.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int kf_store_open(const char *url, const kf_store_opts *opts, kf_store **out, char *err,
@@ -85,6 +87,67 @@ int kf_tx_prepare(kf_tx *tx, const char *sql, kf_stmt **out)
 int kf_tx_exec_script(kf_tx *tx, const char *sql)
 {
     return tx->store->ops->exec_script(tx, sql);
+}
+
+int kf_tx_defer(kf_tx *tx, kf_write_fn fn, void *ctx, void (*release)(void *))
+{
+    if (!tx->deferred_tail) {
+        int rc = fn(tx, ctx);
+        if (release) release(ctx);
+        return rc;
+    }
+    kf_deferred *d = kf_malloc(sizeof(*d));
+    *d = (kf_deferred){fn, ctx, release, NULL};
+    *tx->deferred_tail = d;
+    tx->deferred_tail = &d->next;
+    return KF_OK;
+}
+
+void kf_tx_defer_begin(kf_tx *tx)
+{
+    tx->deferred = NULL;
+    tx->deferred_tail = &tx->deferred;
+}
+
+kf_deferred **kf_tx_defer_mark(kf_tx *tx)
+{
+    return tx->deferred_tail;
+}
+
+void kf_tx_defer_drop(kf_tx *tx, kf_deferred **mark)
+{
+    if (!mark) return;
+    kf_deferred *d = *mark;
+    *mark = NULL;
+    tx->deferred_tail = mark;
+    while (d) {
+        kf_deferred *next = d->next;
+        if (d->release) d->release(d->ctx);
+        free(d);
+        d = next;
+    }
+}
+
+int kf_tx_defer_run(kf_tx *tx)
+{
+    kf_deferred *d = tx->deferred;
+    tx->deferred = NULL;
+    tx->deferred_tail = NULL; /* what the deferred do runs at once */
+    int rc = KF_OK;
+    while (d) {
+        kf_deferred *next = d->next;
+        if (rc == KF_OK) rc = d->fn(tx, d->ctx);
+        if (d->release) d->release(d->ctx);
+        free(d);
+        d = next;
+    }
+    return rc;
+}
+
+void kf_tx_defer_end(kf_tx *tx)
+{
+    if (tx->deferred_tail) kf_tx_defer_drop(tx, &tx->deferred);
+    tx->deferred_tail = NULL;
 }
 
 int kf_tx_savepoint(kf_tx *tx)

@@ -99,6 +99,15 @@ int kf_tx_exec_script(kf_tx *tx, const char *sql);
 int kf_tx_savepoint(kf_tx *tx);
 int kf_tx_release(kf_tx *tx);
 int kf_tx_rollback_to(kf_tx *tx);
+/* kf_tx_defer: runs FN(TX, CTX) later in this write: after the statements
+ * of the write (and, on SQLite, of the writes committed with it), just
+ * before the commit, in the order deferred; then RELEASE(CTX) (may be NULL),
+ * also when FN never runs because the write is undone. A failing FN undoes
+ * the whole commit. For work that is cheaper done once per commit than once
+ * per write (the search index: FTS5 writes out what it holds at every
+ * statement of a transaction after it). Outside a write that collects
+ * (kf_store_write_alone's, migrations), FN runs at once. */
+int kf_tx_defer(kf_tx *tx, kf_write_fn fn, void *ctx, void (*release)(void *));
 /* kf_tx_errmsg: the database's message for the last failure (borrowed). */
 const char *kf_tx_errmsg(kf_tx *tx);
 kf_store *kf_tx_store(kf_tx *tx);

@@ -39,9 +39,30 @@ struct kf_store {
     const kf_store_ops *ops;
     const kf_log *log;
 };
+/* A write deferred to the commit (kf_tx_defer). */
+typedef struct kf_deferred {
+    kf_write_fn fn;
+    void *ctx;
+    void (*release)(void *);
+    struct kf_deferred *next;
+} kf_deferred;
+
 struct kf_tx {
     kf_store *store;
+    kf_deferred *deferred;       /* in order */
+    kf_deferred **deferred_tail; /* NULL: not collecting, kf_tx_defer runs at once */
 };
+
+/* The backends' side of kf_tx_defer: kf_tx_defer_begin starts collecting;
+ * kf_tx_defer_mark is where the next one will go, kf_tx_defer_drop releases
+ * those from MARK on (a write undone); kf_tx_defer_run runs and releases
+ * them all and stops collecting (the first failure is returned, the rest
+ * released unrun); kf_tx_defer_end releases them all unrun. */
+void kf_tx_defer_begin(kf_tx *tx);
+kf_deferred **kf_tx_defer_mark(kf_tx *tx);
+void kf_tx_defer_drop(kf_tx *tx, kf_deferred **mark);
+int kf_tx_defer_run(kf_tx *tx);
+void kf_tx_defer_end(kf_tx *tx);
 struct kf_stmt {
     const kf_store_ops *ops;
 };

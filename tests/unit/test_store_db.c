@@ -424,6 +424,78 @@ static void test_fn_error_rolls_back(void **state)
     assert_int_equal(after.transactions, before.transactions);
 }
 
+/* ---- work deferred to the commit (kf_tx_defer) ---- */
+
+typedef struct {
+    int ran, released, fail;
+    int64_t later_seen; /* projects named "later" when the deferred ran */
+} deferred_probe;
+
+static int deferred_insert(kf_tx *tx, void *ctx)
+{
+    deferred_probe *p = ctx;
+    p->ran++;
+    int rc =
+        kf_tx_i64(tx, &p->later_seen, "SELECT COUNT(*) FROM projects WHERE code = 'later'", NULL);
+    if (rc != KF_OK) return rc;
+    if (p->fail) return KF_EINVAL;
+    int64_t id;
+    return insert_project(tx, "deferred", &id);
+}
+
+static void deferred_release(void *ctx)
+{
+    ((deferred_probe *)ctx)->released++;
+}
+
+static int reset_projects(kf_tx *tx, void *ctx)
+{
+    (void)ctx;
+    return kf_tx_exec(tx, NULL, "DELETE FROM projects", NULL);
+}
+
+/* Defers DEFERRED_INSERT, then inserts "later"; fails when the probe's
+ * fail is 2 (after deferring). */
+static int write_with_deferred(kf_tx *tx, void *ctx)
+{
+    deferred_probe *p = ctx;
+    int rc = kf_tx_defer(tx, deferred_insert, p, deferred_release);
+    int64_t id;
+    if (rc == KF_OK) rc = insert_project(tx, "later", &id);
+    return rc == KF_OK && p->fail == 2 ? KF_EINVAL : rc;
+}
+
+static void test_deferred(void **state)
+{
+    fixture *f = *state;
+    /* it runs after the write's own statements, once, and is released */
+    deferred_probe ok = {0};
+    assert_int_equal(kf_store_write(f->s, write_with_deferred, &ok), KF_OK);
+    assert_int_equal(ok.ran, 1);
+    assert_int_equal(ok.released, 1);
+    assert_int_equal(ok.later_seen, 1);
+    assert_int_equal(count_where(f->s, "SELECT COUNT(*) FROM projects WHERE code = 'deferred'"), 1);
+    assert_int_equal(kf_store_write(f->s, reset_projects, NULL), KF_OK);
+    /* a write that fails after deferring: never run, released, nothing kept */
+    deferred_probe undone = {.fail = 2};
+    assert_int_equal(kf_store_write(f->s, write_with_deferred, &undone), KF_EINVAL);
+    assert_int_equal(undone.ran, 0);
+    assert_int_equal(undone.released, 1);
+    assert_int_equal(count_where(f->s, "SELECT COUNT(*) FROM projects"), 0);
+    /* a deferred that fails undoes the write */
+    deferred_probe bad = {.fail = 1};
+    assert_int_equal(kf_store_write(f->s, write_with_deferred, &bad), KF_EINVAL);
+    assert_int_equal(bad.ran, 1);
+    assert_int_equal(bad.released, 1);
+    assert_int_equal(count_where(f->s, "SELECT COUNT(*) FROM projects"), 0);
+    /* a write that runs alone does not collect: at once, before "later" */
+    deferred_probe alone = {0};
+    assert_int_equal(kf_store_write_alone(f->s, write_with_deferred, &alone), KF_OK);
+    assert_int_equal(alone.ran, 1);
+    assert_int_equal(alone.released, 1);
+    assert_int_equal(alone.later_seen, 0);
+}
+
 /* Bulk paths pass over a failing part with a savepoint: the part is undone,
  * the rest is kept, and on PostgreSQL the transaction is usable again. */
 static int parts_with_a_failure(kf_tx *tx, void *ctx)
@@ -780,6 +852,7 @@ static const struct CMUnitTest db_tests[] = {
     DB_TEST(test_conflict, setup_migrated),
     DB_TEST(test_fn_error_rolls_back, setup_migrated),
     DB_TEST(test_savepoints, setup_migrated),
+    DB_TEST(test_deferred, setup_migrated),
     DB_TEST(test_pg_aborted_tx, setup_migrated),
     DB_TEST(test_concurrent_writers, setup_migrated),
     DB_TEST(test_snapshot, setup_migrated),
