@@ -187,11 +187,20 @@ int kf_desk_notify(kf_tx *tx, int64_t user, int64_t project, int64_t ticket, con
                    const char *milestone, int64_t now)
 {
     int64_t id = 0;
-    int rc = kf_tx_i64(tx, &id,
-                       "INSERT INTO notifications (user_id, project_id, ticket_id, kind, milestone,"
-                       " created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                       "iiissi", user, project, ticket, kind, milestone, now);
+    kf_stmt *st;
+    int rc = kf_tx_prepare(tx,
+                           KF_INSERT_ID(tx, "INSERT INTO notifications (user_id, project_id,"
+                                            " ticket_id, kind, milestone, created_at)"
+                                            " VALUES (?, ?, ?, ?, ?, ?)"),
+                           &st);
     if (rc != KF_OK) return rc;
+    kf_stmt_bind_i64(st, 1, user);
+    kf_stmt_bind_i64(st, 2, project);
+    kf_stmt_bind_i64(st, 3, ticket);
+    kf_stmt_bind_text(st, 4, kind);
+    kf_stmt_bind_text(st, 5, milestone);
+    kf_stmt_bind_i64(st, 6, now);
+    if ((rc = kf_stmt_insert_step(st, &id)) != KF_OK) return rc;
     char payload[256];
     snprintf(payload, sizeof(payload),
              "{\"kind\":\"%s\",\"ticket_id\":%lld,\"project_id\":%lld,\"milestone\":%s%s%s}", kind,

@@ -81,15 +81,15 @@ static const column columns[] = {
 
 static const char select_sql[] = "SELECT " TICKET_COLUMNS " FROM tickets WHERE id = ?";
 /* every column but id, in order */
-static const char insert_sql[] =
-    "INSERT INTO tickets (project_id, type, channel, severity, category_id, status, is_open,"
-    " held_from, hold_reason, person_id, unit_id, caller_name, caller_phone, subject,"
-    " description, invalid_reason, answer, routing_rule_id, policy_id, department_id,"
-    " assignee_id, escalation_level, plan, visit_at, resolution, merged_into, reopen_count,"
-    " repeat_of, chase_count, dispatched_at, resolved_at, closed_at, next_due_at, next_alarm_at,"
-    " created_by, created_at, updated_at, version)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+#define INSERT_SQL                                                                                 \
+    "INSERT INTO tickets (project_id, type, channel, severity, category_id, status, is_open,"      \
+    " held_from, hold_reason, person_id, unit_id, caller_name, caller_phone, subject,"             \
+    " description, invalid_reason, answer, routing_rule_id, policy_id, department_id,"             \
+    " assignee_id, escalation_level, plan, visit_at, resolution, merged_into, reopen_count,"       \
+    " repeat_of, chase_count, dispatched_at, resolved_at, closed_at, next_due_at, next_alarm_at,"  \
+    " created_by, created_at, updated_at, version)"                                                \
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"    \
+    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 /* every column but id, project_id, created_by, created_at, version (set by the lock) */
 static const char update_sql[] =
     "UPDATE tickets SET type = ?, channel = ?, severity = ?, category_id = ?, status = ?,"
@@ -320,14 +320,15 @@ static int save_clock(kf_tx *tx, int64_t ticket, kf_clock *c)
                            " escalate_at = ?, escalated_at = ? WHERE id = ?",
                            &st);
     } else {
-        rc = kf_tx_prepare(tx,
-                           "INSERT INTO ticket_clocks (basis, target_ms, remind_percent,"
-                           " escalate_after_ms, pause_on_hold, restart_on_reopen, state,"
-                           " started_at, due_at, met_at, paused_at, paused_ms, remind_at,"
-                           " reminded_at, breached_at, escalate_at, escalated_at, ticket_id,"
-                           " milestone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                           " ?, ?, ?) RETURNING id",
-                           &st);
+        rc = kf_tx_prepare(
+            tx,
+            KF_INSERT_ID(tx, "INSERT INTO ticket_clocks (basis, target_ms, remind_percent,"
+                             " escalate_after_ms, pause_on_hold, restart_on_reopen, state,"
+                             " started_at, due_at, met_at, paused_at, paused_ms, remind_at,"
+                             " reminded_at, breached_at, escalate_at, escalated_at, ticket_id,"
+                             " milestone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                             " ?, ?, ?)"),
+            &st);
     }
     if (rc != KF_OK) return rc;
     kf_stmt_bind_text(st, 1, kf_basis_name(c->t.basis));
@@ -353,11 +354,8 @@ static int save_clock(kf_tx *tx, int64_t ticket, kf_clock *c)
         kf_stmt_bind_i64(st, 18, ticket);
         kf_stmt_bind_text(st, 19, kf_milestone_name(c->t.milestone));
     }
+    if (!c->id) return kf_stmt_insert_step(st, &c->id);
     rc = kf_stmt_step(st);
-    if (!c->id && rc == KF_ROW) {
-        c->id = kf_stmt_i64(st, 0);
-        rc = kf_stmt_step(st);
-    }
     return rc == KF_DONE ? KF_OK : rc;
 }
 
@@ -393,15 +391,13 @@ int kf_ticket_insert(kf_tx *tx, kf_ticket *t)
 {
     kf_stmt *st;
     compute_next(t);
-    int rc = kf_tx_prepare(tx, insert_sql, &st);
+    int rc = kf_tx_prepare(tx, KF_INSERT_ID(tx, INSERT_SQL), &st);
     if (rc != KF_OK) return rc;
     for (size_t i = 1; i < NCOLUMNS; i++)
         bind_column(st, (int)i, t, &columns[i]);
-    rc = kf_stmt_step(st);
-    if (rc != KF_ROW) return rc == KF_DONE ? KF_EDB : rc;
-    kf_ticket_set_i(t, "id", kf_stmt_i64(st, 0));
-    rc = kf_stmt_step(st);
-    if (rc != KF_DONE) return rc == KF_ROW ? KF_EDB : rc;
+    int64_t id = 0;
+    if ((rc = kf_stmt_insert_step(st, &id)) != KF_OK) return rc;
+    kf_ticket_set_i(t, "id", id);
     rc = save_clocks(tx, t);
     return rc == KF_OK ? update_counts(tx, t) : rc;
 }

@@ -426,6 +426,11 @@ static int64_t sq_changes(kf_stmt *st)
     return ((sq_stmt *)st)->changes;
 }
 
+static int64_t sq_inserted_id(kf_stmt *st)
+{
+    return sqlite3_last_insert_rowid(((sq_stmt *)st)->conn->db);
+}
+
 const kf_store_ops kf_store_sqlite_ops = {
     .name = "sqlite",
     .backend = KF_BACKEND_SQLITE,
@@ -450,4 +455,5 @@ const kf_store_ops kf_store_sqlite_ops = {
     .col_text = sq_col_text,
     .col_isnull = sq_col_isnull,
     .changes = sq_changes,
+    .inserted_id = sq_inserted_id,
 };

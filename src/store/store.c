@@ -89,6 +89,25 @@ int kf_tx_exec_script(kf_tx *tx, const char *sql)
     return tx->store->ops->exec_script(tx, sql);
 }
 
+int kf_tx_needs_returning(kf_tx *tx)
+{
+    return tx->store->ops->inserted_id == NULL;
+}
+
+int kf_stmt_insert_step(kf_stmt *st, int64_t *id)
+{
+    int rc = st->ops->step(st);
+    if (st->ops->inserted_id) {
+        if (rc != KF_DONE) return rc == KF_ROW ? KF_EDB : rc;
+        *id = st->ops->inserted_id(st);
+        return KF_OK;
+    }
+    if (rc != KF_ROW) return rc == KF_DONE ? KF_EDB : rc;
+    *id = st->ops->col_i64(st, 0);
+    rc = st->ops->step(st);
+    return rc == KF_DONE ? KF_OK : rc == KF_ROW ? KF_EDB : rc;
+}
+
 int kf_tx_defer(kf_tx *tx, kf_write_fn fn, void *ctx, void (*release)(void *))
 {
     if (!tx->deferred_tail) {

@@ -134,6 +134,15 @@ int64_t kf_stmt_changes(kf_stmt *st);
 int kf_tx_query(kf_tx *tx, kf_stmt **out, const char *sql, const char *types, ...);
 /* kf_tx_exec: prepare, bind, run to the end; *changes (may be NULL) gets the rows changed. */
 int kf_tx_exec(kf_tx *tx, int64_t *changes, const char *sql, const char *types, ...);
+/* Inserting a row and learning its id. SQLite knows the rowid of its last
+ * insert, where RETURNING makes it build a result table for every statement
+ * (intake inserts eight rows that need their id); PostgreSQL needs
+ * RETURNING. Prepare KF_INSERT_ID(tx, "INSERT …") — the literal, or the
+ * literal with " RETURNING id" — bind it, and step it with
+ * kf_stmt_insert_step, which gives the new row's id in *ID. */
+#define KF_INSERT_ID(tx, sql) (kf_tx_needs_returning(tx) ? sql " RETURNING id" : sql)
+int kf_tx_needs_returning(kf_tx *tx);
+int kf_stmt_insert_step(kf_stmt *st, int64_t *id);
 /* kf_tx_i64: the first column of the first row (e.g. INSERT … RETURNING id);
  * KF_ENOTFOUND when there is no row. */
 int kf_tx_i64(kf_tx *tx, int64_t *out, const char *sql, const char *types, ...);

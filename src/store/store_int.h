@@ -33,6 +33,9 @@ typedef struct kf_store_ops {
     const char *(*col_text)(kf_stmt *st, int col);
     int (*col_isnull)(kf_stmt *st, int col);
     int64_t (*changes)(kf_stmt *st);
+    /* inserted_id: the id of the row the statement just inserted, or NULL
+     * when the backend can only say so through RETURNING */
+    int64_t (*inserted_id)(kf_stmt *st);
 } kf_store_ops;
 
 struct kf_store {
