@@ -1,10 +1,10 @@
 /* The ticket search index (工单检索): one document per ticket holding its
  * subject, description and the notes of its timeline, kept in step with the
  * ticket inside the same transaction as the change (at its end: see
- * kf_tx_defer), so a search finds what was just acknowledged. SQLite keeps it in an FTS5 table cut by our
- * tokenizer; PostgreSQL in a table of the same tokenizer's terms under a
- * GIN index (migrations 0010). The queries that read it live with the ticket
- * lists (src/api/ticket_search.c). */
+ * kf_tx_defer), so a search finds what was just acknowledged. SQLite keeps it in an FTS5 table cut
+ * by our tokenizer; PostgreSQL in a table of the same tokenizer's terms under a GIN index
+ * (migrations 0010). The queries that read it live with the ticket lists (src/api/ticket_search.c).
+ */
 #ifndef KF_SEARCH_INDEX_H
 #define KF_SEARCH_INDEX_H
 
