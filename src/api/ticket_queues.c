@@ -1,7 +1,8 @@
 /* The ticket queues (mine, my department's, unassigned, escalated, waiting follow-up, overdue,
  * due soon, all) and their counts: lists are index range scans within the
  * caller's projects, counts come from the maintained ticket_counts rows and
- * the deadline index, never a count over all tickets. */
+ * the deadline index, never a count over all tickets. A list with q= is a
+ * search over the queue (ticket_search.c). */
 #include "api/api.h"
 #include "api/api_int.h"
 #include "api/ticket_list.h"

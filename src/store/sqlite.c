@@ -73,7 +73,9 @@ int sq_conn_open(sq_conn *c, const char *path, int timeout_ms, int reader, const
     c->log = log;
     c->tx.conn = c;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    int rc = sqlite3_open_v2(path, &c->db, flags, NULL);
+    /* the writer gathers each commit's log writes into one (sqlite_walbuf.c) */
+    const char *vfs = !reader && sq_walbuf_register() == SQLITE_OK ? SQ_WALBUF_VFS : NULL;
+    int rc = sqlite3_open_v2(path, &c->db, flags, vfs);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot open SQLite database %s: %s", path,
                  c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));

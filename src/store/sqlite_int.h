@@ -10,6 +10,12 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+/* sqlite_walbuf.c: the writer's VFS, which writes a commit's WAL frames
+ * with one pwrite. sq_walbuf_register registers it (once per process) and
+ * returns SQLITE_OK when it can be used. */
+#define SQ_WALBUF_VFS "kefu-walbuf"
+int sq_walbuf_register(void);
+
 typedef struct sq_conn sq_conn;
 typedef struct sq_stmt sq_stmt;
 
