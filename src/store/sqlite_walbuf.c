@@ -93,29 +93,35 @@ static int buffered(wb_file *f, const void *data, int amt, sqlite3_int64 off)
     return 1;
 }
 
+static int write_through(wb_file *f, const void *data, int amt, sqlite3_int64 off)
+{
+    int rc = flush(f);
+    return rc != SQLITE_OK ? rc : f->real->pMethods->xWrite(f->real, data, amt, off);
+}
+
 static int wb_write(sqlite3_file *file, const void *data, int amt, sqlite3_int64 off)
 {
     wb_file *f = (wb_file *)file;
-    if (!f->is_wal || off == 0) { /* the WAL header starts a new log: write through */
-        int rc = f->is_wal ? flush(f) : SQLITE_OK;
-        return rc != SQLITE_OK ? rc : f->real->pMethods->xWrite(f->real, data, amt, off);
-    }
-    if (!buffered(f, data, amt, off)) {
-        int rc = flush(f);
-        if (rc == SQLITE_OK) rc = f->real->pMethods->xWrite(f->real, data, amt, off);
-        return rc;
-    }
+    /* the WAL header starts a new log: written through, like every other file */
+    if (!f->is_wal || off == 0) return write_through(f, data, amt, off);
     if (amt == FRAME_HEADER) {
         /* bytes 4–7 of a frame header: the database size after a commit, 0 otherwise */
         const unsigned char *h = data;
         f->commit_pending = (h[4] | h[5] | h[6] | h[7]) != 0;
-        return SQLITE_OK;
+        /* Only a header that continues the frames being gathered waits. One
+         * that starts afresh is written at once: when SQLite recomputes the
+         * checksums of a transaction it rewrites headers alone, the last one
+         * the commit's, with no page after it to send the buffer out. */
+        if (f->len && off == f->start + (sqlite3_int64)f->len && buffered(f, data, amt, off))
+            return SQLITE_OK;
+        return write_through(f, data, amt, off);
     }
-    if (f->commit_pending) { /* the commit's last page: out it goes */
+    int rc = buffered(f, data, amt, off) ? SQLITE_OK : write_through(f, data, amt, off);
+    if (rc == SQLITE_OK && f->commit_pending) { /* the commit's last page: out it goes */
         f->commit_pending = 0;
-        return flush(f);
+        rc = flush(f);
     }
-    return SQLITE_OK;
+    return rc;
 }
 
 static int wb_truncate(sqlite3_file *file, sqlite3_int64 size)
