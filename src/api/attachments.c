@@ -134,17 +134,8 @@ static json_t *row_json(kf_stmt *st, const void *ctx)
 
 static void attachments_list(kf_req *req)
 {
-    int64_t ticket, project;
-    if (kf_req_param_id(req, "id", &ticket) != 0) return;
-    kf_tx *tx = kf_req_read(req);
-    if (!tx) return;
-    int rc = kf_ticket_project_seen(req, tx, ticket, &project);
-    kf_stmt *st = NULL;
-    if (rc == KF_OK)
-        rc = kf_tx_query(tx, &st,
-                         "SELECT " COLUMNS " FROM attachments WHERE ticket_id = ? ORDER BY id", "i",
-                         ticket);
-    kf_api_reply_rows(req, rc, st, row_json, NULL);
+    kf_ticket_reply_rows(req, "SELECT " COLUMNS " FROM attachments WHERE ticket_id = ? ORDER BY id",
+                         row_json);
 }
 
 /* Content-Disposition: images open in place, anything else is saved; the

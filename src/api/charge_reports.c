@@ -88,15 +88,7 @@ int kf_charge_read(kf_tx *tx, int64_t id, json_t **out)
 
 static void ticket_charges(kf_req *req)
 {
-    int64_t id, project;
-    if (kf_req_param_id(req, "id", &id) != 0) return;
-    kf_tx *tx = kf_req_read(req);
-    if (!tx) return;
-    int rc = kf_ticket_project_seen(req, tx, id, &project);
-    kf_stmt *st = NULL;
-    if (rc == KF_OK)
-        rc = kf_tx_query(tx, &st, CHARGE_SELECT " WHERE c.ticket_id = ? ORDER BY c.id", "i", id);
-    kf_api_reply_rows(req, rc, st, charge_json, NULL);
+    kf_ticket_reply_rows(req, CHARGE_SELECT " WHERE c.ticket_id = ? ORDER BY c.id", charge_json);
 }
 
 static void charge_get(kf_req *req)

@@ -463,19 +463,11 @@ static json_t *follow_up_json(kf_stmt *st, const void *ctx)
 
 static void ticket_follow_ups(kf_req *req)
 {
-    int64_t id, project;
-    if (kf_req_param_id(req, "id", &id) != 0) return;
-    kf_tx *tx = kf_req_read(req);
-    if (!tx) return;
-    int rc = kf_ticket_project_seen(req, tx, id, &project);
-    kf_stmt *st = NULL;
-    if (rc == KF_OK)
-        rc = kf_tx_query(tx, &st,
+    kf_ticket_reply_rows(req,
                          "SELECT id, satisfied, score_overall, score_timeliness, score_attitude,"
                          " comment, done_by, created_at FROM follow_ups WHERE ticket_id = ?"
                          " ORDER BY id",
-                         "i", id);
-    kf_api_reply_rows(req, rc, st, follow_up_json, NULL);
+                         follow_up_json);
 }
 
 /* ---- the timeline ---- */

@@ -351,13 +351,8 @@ static void reply_charge(kf_req *req, kf_ticket_job *j, int rc, int64_t charge, 
                 req, "Location",
                 kf_arena_printf(&req->arena, "/api/v1/charges/%lld", (long long)charge));
         kf_reply_json(req, status, out);
-    } else if (j->err_code) {
-        kf_reply_error_with(req, j->err_status, j->err_code, NULL, j->err_key, j->err_extra);
-        j->err_extra = NULL;
-    } else if (rc == KF_EINVAL && j->in && j->in->fields) {
-        kf_input_end(j->in);
     } else {
-        kf_reply_status(req, rc);
+        kf_ticket_job_refused(req, j, rc);
     }
     json_decref(j->err_extra);
 }

@@ -123,19 +123,11 @@ static json_t *link_json(kf_stmt *st, const void *ctx)
 
 static void links_list(kf_req *req)
 {
-    int64_t id, project;
-    if (kf_req_param_id(req, "id", &id) != 0) return;
-    kf_tx *tx = kf_req_read(req);
-    if (!tx) return;
-    int rc = kf_ticket_project_seen(req, tx, id, &project);
-    kf_stmt *st = NULL;
-    if (rc == KF_OK)
-        rc = kf_tx_query(tx, &st,
+    kf_ticket_reply_rows(req,
                          "SELECT l.other_id, t.subject, t.status, t.type, l.created_by,"
                          " l.created_at FROM ticket_links l JOIN tickets t ON t.id = l.other_id"
                          " WHERE l.ticket_id = ? ORDER BY l.other_id",
-                         "i", id);
-    kf_api_reply_rows(req, rc, st, link_json, NULL);
+                         link_json);
 }
 
 int kf_api_ticket_links_register(kf_router *r)

@@ -47,6 +47,18 @@ int kf_ticket_project_seen(const kf_req *req, kf_tx *tx, int64_t id, int64_t *pr
     return rc;
 }
 
+void kf_ticket_reply_rows(kf_req *req, const char *sql, json_t *(*row)(kf_stmt *, const void *))
+{
+    int64_t id, project;
+    if (kf_req_param_id(req, "id", &id) != 0) return;
+    kf_tx *tx = kf_req_read(req);
+    if (!tx) return;
+    int rc = kf_ticket_project_seen(req, tx, id, &project);
+    kf_stmt *st = NULL;
+    if (rc == KF_OK) rc = kf_tx_query(tx, &st, sql, "i", id);
+    kf_api_reply_rows(req, rc, st, row, NULL);
+}
+
 void kf_ticket_today(const kf_desk_calendar *cal, int64_t now, char *out)
 {
     int64_t s = now / 1000;
@@ -89,6 +101,18 @@ static int show(kf_req *req, kf_ticket_job *j, int *answered)
     return rc;
 }
 
+void kf_ticket_job_refused(kf_req *req, kf_ticket_job *j, int rc)
+{
+    if (j->err_code) {
+        kf_reply_error_with(req, j->err_status, j->err_code, NULL, j->err_key, j->err_extra);
+        j->err_extra = NULL;
+    } else if (rc == KF_EINVAL && j->in && j->in->fields) {
+        kf_input_end(j->in);
+    } else {
+        kf_reply_status(req, rc == KF_OK ? KF_EIO : rc);
+    }
+}
+
 void kf_ticket_job_run(kf_req *req, kf_ticket_job *j, kf_write_fn fn, int status)
 {
     j->req = req;
@@ -110,13 +134,8 @@ void kf_ticket_job_run(kf_req *req, kf_ticket_job *j, kf_write_fn fn, int status
                                 (long long)json_integer_value(json_object_get(j->result, "id"))));
         kf_reply_json(req, j->replayed ? 200 : status, j->result);
         j->result = NULL;
-    } else if (j->err_code) {
-        kf_reply_error_with(req, j->err_status, j->err_code, NULL, j->err_key, j->err_extra);
-        j->err_extra = NULL;
-    } else if (rc == KF_EINVAL && j->in && j->in->fields) {
-        kf_input_end(j->in);
     } else {
-        kf_reply_status(req, rc == KF_OK ? KF_EIO : rc);
+        kf_ticket_job_refused(req, j, rc);
     }
     json_decref(j->result);
     json_decref(j->err_extra);

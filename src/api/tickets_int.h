@@ -45,6 +45,10 @@ void kf_ticket_job_run(kf_req *req, kf_ticket_job *j, kf_write_fn fn, int status
 int kf_idem_claim(kf_tx *tx, kf_ticket_job *j, const char *key, const char *hash, int charge,
                   int64_t *existing);
 
+/* kf_ticket_job_refused: answers J, a write that did not succeed (RC): its
+ * refusal (J->err_*), its field problems, or the store's code. */
+void kf_ticket_job_refused(kf_req *req, kf_ticket_job *j, int rc);
+
 /* kf_ticket_with: the shape of every write on a stored ticket: locks J->id
  * (checking J->version), checks the caller sees its project, loads the
  * project's calendar, runs APPLY(tx, CTX, ticket, calendar), saves, and
@@ -60,6 +64,10 @@ json_t *kf_ticket_present(kf_req *req, kf_tx *tx, const kf_ticket *t, const kf_d
  * when there is no such ticket or REQ's caller does not see its project (the
  * two answer alike: 404). */
 int kf_ticket_project_seen(const kf_req *req, kf_tx *tx, int64_t id, int64_t *project);
+/* kf_ticket_reply_rows: answers {"items": […]} with ROW for each row of SQL
+ * (its one parameter: the ticket id of the path) when the caller sees that
+ * ticket; 404 when not. */
+void kf_ticket_reply_rows(kf_req *req, const char *sql, json_t *(*row)(kf_stmt *, const void *));
 /* kf_ticket_today: the project's date "YYYY-MM-DD" at NOW into OUT (11 bytes). */
 void kf_ticket_today(const kf_desk_calendar *cal, int64_t now, char *out);
 
