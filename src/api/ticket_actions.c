@@ -82,7 +82,7 @@ static int dispatch(kf_tx *tx, kf_ticket_job *j, kf_ticket *t, const kf_desk_cal
 typedef struct {
     kf_ticket_job job;
     int to;
-    const char *note, *hold_reason, *plan, *resolution;
+    const char *note, *hold_reason, *plan, *resolution, *root_cause;
     int64_t visit_at, merged_into, department, assignee;
     kf_repair_cost cost; /* resolved: labour and materials (ticket_charges.c) */
 } transition_input;
@@ -128,6 +128,7 @@ static int apply_state_fields(kf_tx *tx, transition_input *ti, kf_ticket *t)
         break;
     case KF_TS_RESOLVED:
         kf_ticket_set_s(t, "resolution", ti->resolution);
+        if (ti->root_cause) kf_ticket_set_s(t, "root_cause", ti->root_cause);
         kf_ticket_set_i(t, "resolved_at", j->now);
         break;
     case KF_TS_CLOSED_INVALID: /* the explanation given to the customer */
@@ -234,7 +235,12 @@ static void read_transition(kf_input *in, transition_input *ti)
         const char *at = kf_input_str(in, "visit_at", 1, 1, 40);
         if (at && kf_time_parse(at, &ti->visit_at) != 0) kf_input_fail(in, "visit_at", "bad_time");
     }
-    if (ti->to == KF_TS_RESOLVED) ti->resolution = kf_input_str(in, "resolution", 1, 1, 5000);
+    if (ti->to == KF_TS_RESOLVED) {
+        ti->resolution = kf_input_str(in, "resolution", 1, 1, 5000);
+        ti->root_cause = kf_input_str(in, "root_cause", 0, 1, 2000); /* 根本原因 */
+    } else if (kf_input_has(in, "root_cause")) {
+        kf_input_fail(in, "root_cause", "resolve_only");
+    }
     kf_repair_cost_read(in, ti->to == KF_TS_RESOLVED, &ti->cost);
     if (ti->to == KF_TS_MERGED) kf_input_i64(in, "merged_into", 1, 1, INT64_MAX, &ti->merged_into);
     if (ti->to == KF_TS_DISPATCHED) {
@@ -244,8 +250,8 @@ static void read_transition(kf_input *in, transition_input *ti)
 }
 
 static const char *const transition_fields[] = {
-    "to", "version", "note", "hold_reason", "plan", "visit_at", "resolution", "merged_into",
-    "department_id", "assignee_id",
+    "to", "version", "note", "hold_reason", "plan", "visit_at", "resolution", "root_cause",
+    "merged_into", "department_id", "assignee_id",
     /* what a repair cost, with to: resolved (ticket_charges.c) */
     "labour_fen", "materials", "charged_crew_id", NULL};
 
@@ -416,6 +422,10 @@ static int follow_up_cb(kf_tx *tx, void *ctx, kf_ticket *t, const kf_desk_calend
     rc = kf_ticket_event(tx, id, j->actor, "follow_up", NULL, NULL, f->comment ? f->comment : "",
                          data, j->now);
     json_decref(data);
+    kf_ticket_add_fact(t, KF_M_FOLLOW_UP, f->satisfied != 0);
+    kf_ticket_add_fact(t, KF_M_SCORE_OVERALL, f->overall);
+    if (f->timeliness) kf_ticket_add_fact(t, KF_M_SCORE_TIMELINESS, f->timeliness);
+    if (f->attitude) kf_ticket_add_fact(t, KF_M_SCORE_ATTITUDE, f->attitude);
     f->ti.to = f->satisfied ? KF_TS_CLOSED : KF_TS_REOPENED;
     f->ti.note = f->comment;
     return rc == KF_OK ? transition_apply(tx, &f->ti, t, cal) : rc;

@@ -359,7 +359,7 @@ static int intake_write(kf_tx *tx, void *ctx)
         kf_ticket_set_i(t, "is_open", 0);
         kf_ticket_set_i(t, "closed_at", j->now);
     }
-    if ((rc = kf_ticket_insert(tx, t)) != KF_OK) return rc;
+    if ((rc = kf_ticket_insert(tx, t, &it->cal->cal)) != KF_OK) return rc;
     int64_t id = kf_ticket_i(t, "id");
     if ((rc = kf_search_ticket_added(tx, id, kf_ticket_s(t, "subject"),
                                      kf_ticket_s(t, "description"))) != KF_OK)
@@ -534,7 +534,8 @@ json_t *kf_ticket_present(kf_req *req, kf_tx *tx, const kf_ticket *t, const kf_d
     json_object_set_new(o, "project_id", json_integer(kf_ticket_i(t, "project_id")));
     const char *texts[] = {"type",           "channel",     "severity", "status",
                            "held_from",      "hold_reason", "subject",  "description",
-                           "invalid_reason", "answer",      "plan",     "resolution"};
+                           "invalid_reason", "answer",      "plan",     "resolution",
+                           "root_cause"};
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
         json_object_set_new(o, texts[i], text_or_null(kf_ticket_s(t, texts[i])));
     json_object_set_new(o, "is_open", json_boolean(kf_ticket_i(t, "is_open")));
@@ -686,7 +687,7 @@ int kf_ticket_with(kf_tx *tx, kf_ticket_job *j, void *ctx,
         rc = kf_calendar_cache_get(j->req->app->calendars, tx, kf_ticket_i(&t, "project_id"),
                                    kf_now_ms(), &cal);
     if (rc == KF_OK) rc = apply(tx, ctx, &t, cal);
-    if (rc == KF_OK) rc = kf_ticket_save(tx, &t, j->now);
+    if (rc == KF_OK) rc = kf_ticket_save(tx, &t, &cal->cal, j->now);
     if (rc == KF_OK) {
         j->alarm = kf_ticket_i(&t, "next_alarm_at");
         j->shown = j->id;

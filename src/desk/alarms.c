@@ -2,6 +2,7 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "core/timeutil.h"
 #include "desk/routing.h"
 #include "desk/ticket.h"
 
@@ -23,6 +24,7 @@ struct kf_alarms {
 };
 
 typedef struct {
+    kf_app *app;
     const int64_t *ids;
     int n;
     int64_t now;
@@ -59,9 +61,10 @@ static int send(kf_tx *tx, kf_ticket *t, const kf_clock *c, unsigned fired, int6
     return rc;
 }
 
-static int fire_one(kf_tx *tx, int64_t id, int64_t now)
+static int fire_one(kf_tx *tx, kf_app *app, int64_t id, int64_t now)
 {
     kf_ticket t;
+    kf_desk_calendar *cal = NULL;
     int rc = kf_ticket_lock(tx, id, 0, &t);
     if (rc != KF_OK) return rc == KF_ENOTFOUND ? KF_OK : rc;
     if (!kf_ticket_i(&t, "next_alarm_at") || kf_ticket_i(&t, "next_alarm_at") > now) {
@@ -73,7 +76,12 @@ static int fire_one(kf_tx *tx, int64_t id, int64_t now)
         unsigned fired = kf_clock_fire(&t.clocks[m], now);
         if (fired) rc = send(tx, &t, &t.clocks[m], fired, now);
     }
-    if (rc == KF_OK) rc = kf_ticket_save(tx, &t, now);
+    /* the facts of a breach are counted on the project's day */
+    if (rc == KF_OK)
+        rc = kf_calendar_cache_get(app->calendars, tx, kf_ticket_i(&t, "project_id"), kf_now_ms(),
+                                   &cal);
+    if (rc == KF_OK) rc = kf_ticket_save(tx, &t, &cal->cal, now);
+    kf_desk_calendar_free(cal);
     kf_ticket_release(&t);
     return rc;
 }
@@ -82,7 +90,7 @@ static int fire_job_run(kf_tx *tx, void *ctx)
 {
     fire_job *j = ctx;
     for (int i = 0; i < j->n; i++) {
-        int rc = fire_one(tx, j->ids[i], j->now);
+        int rc = fire_one(tx, j->app, j->ids[i], j->now);
         if (rc != KF_OK) return rc;
     }
     return KF_OK;
@@ -122,7 +130,7 @@ int kf_alarms_run_due(kf_app *app, int64_t now, int *fired)
          * ticket's lock while waiting for another's (no deadlock with agents). */
         int step = kf_store_backend(app->store) == KF_BACKEND_POSTGRES ? 1 : n;
         for (int i = 0; i < n && rc == KF_OK; i += step) {
-            fire_job job = {ids + i, step, now};
+            fire_job job = {app, ids + i, step, now};
             rc = kf_store_write(app->store, fire_job_run, &job);
         }
         if (rc != KF_OK) break;

@@ -32,9 +32,9 @@ typedef struct {
     "id, project_id, type, channel, severity, category_id, status, is_open, held_from,"            \
     " hold_reason, person_id, unit_id, caller_name, caller_phone, subject, description,"           \
     " invalid_reason, answer, routing_rule_id, policy_id, department_id, assignee_id,"             \
-    " escalation_level, plan, visit_at, resolution, merged_into, reopen_count, repeat_of,"         \
-    " chase_count, dispatched_at, resolved_at, closed_at, next_due_at, next_alarm_at, created_by," \
-    " created_at, updated_at, version"
+    " escalation_level, plan, visit_at, resolution, root_cause, merged_into, reopen_count,"        \
+    " repeat_of, chase_count, dispatched_at, resolved_at, closed_at, next_due_at, next_alarm_at,"  \
+    " created_by, created_at, updated_at, version"
 
 static const column columns[] = {
     {"id", 'n'},
@@ -63,6 +63,7 @@ static const column columns[] = {
     {"plan", 's'},
     {"visit_at", 'i'},
     {"resolution", 's'},
+    {"root_cause", 's'},
     {"merged_into", 'i'},
     {"reopen_count", 'n'},
     {"repeat_of", 'i'},
@@ -85,18 +86,19 @@ static const char select_sql[] = "SELECT " TICKET_COLUMNS " FROM tickets WHERE i
     "INSERT INTO tickets (project_id, type, channel, severity, category_id, status, is_open,"      \
     " held_from, hold_reason, person_id, unit_id, caller_name, caller_phone, subject,"             \
     " description, invalid_reason, answer, routing_rule_id, policy_id, department_id,"             \
-    " assignee_id, escalation_level, plan, visit_at, resolution, merged_into, reopen_count,"       \
-    " repeat_of, chase_count, dispatched_at, resolved_at, closed_at, next_due_at, next_alarm_at,"  \
-    " created_by, created_at, updated_at, version)"                                                \
+    " assignee_id, escalation_level, plan, visit_at, resolution, root_cause, merged_into,"         \
+    " reopen_count, repeat_of, chase_count, dispatched_at, resolved_at, closed_at, next_due_at,"   \
+    " next_alarm_at, created_by, created_at, updated_at, version)"                                 \
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"    \
-    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 /* every column but id, project_id, created_by, created_at, version (set by the lock) */
 static const char update_sql[] =
     "UPDATE tickets SET type = ?, channel = ?, severity = ?, category_id = ?, status = ?,"
     " is_open = ?, held_from = ?, hold_reason = ?, person_id = ?, unit_id = ?,"
     " caller_name = ?, caller_phone = ?, subject = ?, description = ?, invalid_reason = ?,"
     " answer = ?, routing_rule_id = ?, policy_id = ?, department_id = ?, assignee_id = ?,"
-    " escalation_level = ?, plan = ?, visit_at = ?, resolution = ?, merged_into = ?,"
+    " escalation_level = ?, plan = ?, visit_at = ?, resolution = ?, root_cause = ?,"
+    " merged_into = ?,"
     " reopen_count = ?, repeat_of = ?, chase_count = ?, dispatched_at = ?, resolved_at = ?,"
     " closed_at = ?, next_due_at = ?, next_alarm_at = ?, updated_at = ? WHERE id = ?";
 
@@ -144,6 +146,7 @@ int kf_ticket_new(kf_ticket *t, int64_t project, int64_t now)
     kf_ticket_set_i(t, "version", 1);
     t->before_counts = json_array();
     t->clocks_loaded = 1;
+    kf_ticket_facts_mark(t, 1);
     return t->before_counts ? KF_OK : KF_EIO;
 }
 
@@ -387,7 +390,7 @@ static int save_clocks(kf_tx *tx, kf_ticket *t)
 
 /* ---- the row ---- */
 
-int kf_ticket_insert(kf_tx *tx, kf_ticket *t)
+int kf_ticket_insert(kf_tx *tx, kf_ticket *t, const kf_workcal *cal)
 {
     kf_stmt *st;
     compute_next(t);
@@ -399,7 +402,8 @@ int kf_ticket_insert(kf_tx *tx, kf_ticket *t)
     if ((rc = kf_stmt_insert_step(st, &id)) != KF_OK) return rc;
     kf_ticket_set_i(t, "id", id);
     rc = save_clocks(tx, t);
-    return rc == KF_OK ? update_counts(tx, t) : rc;
+    if (rc == KF_OK) rc = update_counts(tx, t);
+    return rc == KF_OK ? kf_ticket_facts_record(tx, t, cal, kf_ticket_i(t, "created_at")) : rc;
 }
 
 static int load(kf_tx *tx, int64_t id, kf_ticket *t)
@@ -414,7 +418,9 @@ static int load(kf_tx *tx, int64_t id, kf_ticket *t)
     if (rc != KF_OK) return rc;
     t->before_counts = buckets_of(t);
     if (!t->before_counts) return KF_EIO;
-    return load_clocks(tx, t);
+    rc = load_clocks(tx, t);
+    if (rc == KF_OK) kf_ticket_facts_mark(t, 0);
+    return rc;
 }
 
 int kf_ticket_lock(kf_tx *tx, int64_t id, int64_t version, kf_ticket *t)
@@ -442,7 +448,7 @@ int kf_ticket_read(kf_tx *tx, int64_t id, kf_ticket *t)
     return load(tx, id, t);
 }
 
-int kf_ticket_save(kf_tx *tx, kf_ticket *t, int64_t now)
+int kf_ticket_save(kf_tx *tx, kf_ticket *t, const kf_workcal *cal, int64_t now)
 {
     kf_ticket_set_i(t, "updated_at", now);
     kf_ticket_set_i(t, "is_open", kf_ticket_state_open(kf_ticket_status(t)));
@@ -462,7 +468,8 @@ int kf_ticket_save(kf_tx *tx, kf_ticket *t, int64_t now)
     rc = kf_stmt_step(st);
     if (rc != KF_DONE) return rc == KF_ROW ? KF_EDB : rc;
     rc = save_clocks(tx, t);
-    return rc == KF_OK ? update_counts(tx, t) : rc;
+    if (rc == KF_OK) rc = update_counts(tx, t);
+    return rc == KF_OK ? kf_ticket_facts_record(tx, t, cal, now) : rc;
 }
 
 void kf_ticket_release(kf_ticket *t)

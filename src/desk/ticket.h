@@ -10,6 +10,7 @@
 
 #include "desk/calendar.h"
 #include "desk/policy_cache.h"
+#include "desk/rollup.h"
 #include "domain/sla.h"
 #include "domain/ticket_flow.h"
 #include "store/store.h"
@@ -34,6 +35,10 @@ typedef struct {
      * (valid while chain_of is the row's category_id and chain_known is set) */
     int64_t chain[8], chain_of;
     int nchain, chain_known;
+    /* the ticket as loaded, and facts the write names itself (rollup.h) */
+    kf_rollup_mark mark;
+    kf_rollup_extra extra[KF_ROLLUP_EXTRA_MAX];
+    int nextra;
 } kf_ticket;
 
 /* Field access on the row. */
@@ -45,8 +50,9 @@ kf_ticket_state kf_ticket_status(const kf_ticket *t);
 
 /* kf_ticket_new: an empty ticket row for PROJECT created at NOW. */
 int kf_ticket_new(kf_ticket *t, int64_t project, int64_t now);
-/* kf_ticket_insert: writes the new row (sets "id") and its clocks. */
-int kf_ticket_insert(kf_tx *tx, kf_ticket *t);
+/* kf_ticket_insert: writes the new row (sets "id"), its clocks and the
+ * facts of its intake, counted in CAL's zone. */
+int kf_ticket_insert(kf_tx *tx, kf_ticket *t, const kf_workcal *cal);
 /* kf_ticket_lock: takes ID for writing: checks VERSION when it is not 0
  * (KF_ESTALE when it differs), bumps the version, loads row and clocks.
  * KF_ENOTFOUND when there is no such ticket. */
@@ -54,14 +60,23 @@ int kf_ticket_lock(kf_tx *tx, int64_t id, int64_t version, kf_ticket *t);
 /* kf_ticket_read: the row and clocks for showing (no lock). */
 int kf_ticket_read(kf_tx *tx, int64_t id, kf_ticket *t);
 /* kf_ticket_save: writes the changed row and clocks, the counts, the next
- * deadline and alarm. */
-int kf_ticket_save(kf_tx *tx, kf_ticket *t, int64_t now);
+ * deadline and alarm, and the facts of the change (counted on NOW's day in
+ * CAL's zone; the clocks' minutes in CAL). */
+int kf_ticket_save(kf_tx *tx, kf_ticket *t, const kf_workcal *cal, int64_t now);
 void kf_ticket_release(kf_ticket *t);
 
 /* kf_ticket_event: appends an event to the ticket's timeline. ACTOR 0 is the
  * system. FROM/TO may be NULL; DATA (borrowed, may be NULL) is stored as JSON. */
 int kf_ticket_event(kf_tx *tx, int64_t ticket, int64_t actor, const char *kind, const char *from,
                     const char *to, const char *note, const json_t *data, int64_t now);
+
+/* Facts (ticket_facts.c). kf_ticket_add_fact: a fact this write names
+ * itself (a follow-up call's scores), recorded by the save. */
+void kf_ticket_add_fact(kf_ticket *t, const char *metric, int64_t value);
+/* kf_ticket_facts_mark: remembers T as it is now (FRESH: not stored yet). */
+void kf_ticket_facts_mark(kf_ticket *t, int fresh);
+/* kf_ticket_facts_record: the facts of the change since the mark. */
+int kf_ticket_facts_record(kf_tx *tx, kf_ticket *t, const kf_workcal *cal, int64_t now);
 
 /* Clocks. */
 /* kf_ticket_policy: picks the policy for the ticket's type, severity,

@@ -1,0 +1,197 @@
+/* Facts and their daily sums: the journal row now, the sums at the commit. */
+#include "desk/rollup.h"
+
+#include "core/err.h"
+#include "core/mem.h"
+#include "domain/ticket_flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Which grains each metric is summed at: 'p' (type × category) for the
+ * project's and the categories' figures, 'b' (+ building) for the hot
+ * issues, 'd' (type × department × person) for the desk's. Hand-overs
+ * belong to departments and people only. */
+static const struct {
+    const char *metric, *grains;
+} kept[] = {
+    {KF_M_CREATED, "pbd"},       {KF_M_INVALID, "pd"},          {KF_M_RECEIVED, "d"},
+    {KF_M_TRANSFERRED, "d"},     {KF_M_RETURNED, "d"},          {KF_M_RESOLVED, "pd"},
+    {KF_M_CLOSED, "pd"},         {KF_M_REOPENED, "pd"},         {KF_M_FOLLOW_UP, "pd"},
+    {KF_M_SCORE_OVERALL, "pd"},  {KF_M_SCORE_TIMELINESS, "pd"}, {KF_M_SCORE_ATTITUDE, "pd"},
+    {"clock.acknowledge", "pd"}, {"clock.contact", "pd"},       {"clock.plan", "pd"},
+    {"clock.resolve", "pd"},     {"clock.follow_up", "pd"},     {"clock.onsite", "pd"},
+    {"reach.acknowledge", "pd"}, {"reach.contact", "pd"},       {"reach.plan", "pd"},
+    {"reach.resolve", "pd"},     {"reach.follow_up", "pd"},     {"reach.onsite", "pd"},
+};
+
+static const char *const clock_metrics[KF_MS_COUNT] = {
+    "clock.acknowledge", "clock.contact",   "clock.plan",
+    "clock.resolve",     "clock.follow_up", "clock.onsite",
+};
+static const char *const reach_metrics[KF_MS_COUNT] = {
+    "reach.acknowledge", "reach.contact",   "reach.plan",
+    "reach.resolve",     "reach.follow_up", "reach.onsite",
+};
+
+const char *kf_rollup_clock_metric(int m)
+{
+    return m >= 0 && m < KF_MS_COUNT ? clock_metrics[m] : NULL;
+}
+
+const char *kf_rollup_reach_metric(int m)
+{
+    return m >= 0 && m < KF_MS_COUNT ? reach_metrics[m] : NULL;
+}
+
+const char *kf_rollup_grains(const char *metric)
+{
+    for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+        if (strcmp(kept[i].metric, metric) == 0) return kept[i].grains;
+    return NULL;
+}
+
+int64_t kf_rollup_day(const kf_tz *tz, int64_t ms)
+{
+    int64_t s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+    s += kf_tz_offset(tz, s);
+    return s >= 0 ? s / 86400 : (s - 86399) / 86400;
+}
+
+/* ---- the sums ---- */
+
+typedef struct {
+    int64_t project, day, category, building, department, person, value;
+    const char *metric, *type; /* static / owned by the batch's strings */
+    char grain;
+} delta;
+
+typedef struct {
+    delta *d;
+    size_t n;
+    char *types; /* the type strings, copied: the ticket's row may be gone by the commit */
+} delta_batch;
+
+static int delta_cmp(const void *pa, const void *pb)
+{
+    const delta *a = pa, *b = pb;
+    int c;
+#define CMP_I(f)                                                                                   \
+    if (a->f != b->f) return a->f < b->f ? -1 : 1
+    CMP_I(project);
+    if ((c = strcmp(a->metric, b->metric))) return c;
+    if (a->grain != b->grain) return a->grain < b->grain ? -1 : 1;
+    CMP_I(day);
+    if ((c = strcmp(a->type, b->type))) return c;
+    CMP_I(category);
+    CMP_I(building);
+    CMP_I(department);
+    CMP_I(person);
+#undef CMP_I
+    return 0;
+}
+
+static const char upsert_sql[] =
+    "INSERT INTO ticket_rollups (project_id, metric, grain, day, type, category_id, building_id,"
+    " department_id, person_id, n, total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (project_id, metric, grain, day, type, category_id, building_id, department_id,"
+    " person_id) DO UPDATE SET n = ticket_rollups.n + excluded.n,"
+    " total = ticket_rollups.total + excluded.total";
+
+static int batch_run(kf_tx *tx, void *ctx)
+{
+    delta_batch *b = ctx;
+    qsort(b->d, b->n, sizeof(delta), delta_cmp);
+    int rc = KF_OK;
+    for (size_t i = 0; i < b->n && rc == KF_OK;) {
+        /* equal keys (a follow-up's scores never, two clocks never; but be
+         * safe) are summed into one statement */
+        size_t j = i + 1;
+        int64_t n = 1, total = b->d[i].value;
+        while (j < b->n && delta_cmp(&b->d[i], &b->d[j]) == 0) {
+            n++;
+            total += b->d[j].value;
+            j++;
+        }
+        const delta *d = &b->d[i];
+        char grain[2] = {d->grain, 0};
+        rc = kf_tx_exec(tx, NULL, upsert_sql, "issisiiiiii", d->project, d->metric, grain, d->day,
+                        d->type, d->category, d->building, d->department, d->person, n, total);
+        i = j;
+    }
+    return rc;
+}
+
+static void batch_free(void *ctx)
+{
+    delta_batch *b = ctx;
+    free(b->d);
+    free(b->types);
+    free(b);
+}
+
+static const char fact_sql[] =
+    "INSERT INTO ticket_facts (ticket_id, project_id, day, at, metric, type, category_id,"
+    " building_id, department_id, person_id, value, minutes)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+static int insert_fact(kf_tx *tx, const kf_fact *f)
+{
+    kf_stmt *st;
+    int rc = kf_tx_prepare(tx, fact_sql, &st);
+    if (rc != KF_OK) return rc;
+    int64_t v[] = {f->ticket, f->project, f->day, f->at};
+    for (int i = 0; i < 4; i++)
+        kf_stmt_bind_i64(st, i + 1, v[i]);
+    kf_stmt_bind_text(st, 5, f->metric);
+    kf_stmt_bind_text(st, 6, f->type);
+    int64_t w[] = {f->category, f->building, f->department, f->person, f->value};
+    for (int i = 0; i < 5; i++)
+        kf_stmt_bind_i64(st, i + 7, w[i]);
+    if (f->minutes >= 0)
+        kf_stmt_bind_i64(st, 12, f->minutes);
+    else
+        kf_stmt_bind_null(st, 12);
+    rc = kf_stmt_step(st);
+    return rc == KF_DONE ? KF_OK : rc == KF_ROW ? KF_EDB : rc;
+}
+
+int kf_rollup_record(kf_tx *tx, const kf_fact *facts, size_t n)
+{
+    if (n == 0) return KF_OK;
+    delta_batch *b = kf_malloc(sizeof(*b));
+    size_t cap = 0, types_len = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *g = kf_rollup_grains(facts[i].metric);
+        if (!g) return free(b), KF_EINVAL;
+        cap += strlen(g);
+        types_len += strlen(facts[i].type) + 1;
+    }
+    b->d = kf_malloc(cap * sizeof(delta));
+    b->types = kf_malloc(types_len);
+    b->n = 0;
+    char *tp = b->types;
+    int rc = KF_OK;
+    for (size_t i = 0; i < n && rc == KF_OK; i++) {
+        const kf_fact *f = &facts[i];
+        rc = insert_fact(tx, f);
+        size_t tl = strlen(f->type) + 1;
+        memcpy(tp, f->type, tl);
+        for (const char *g = kf_rollup_grains(f->metric); *g; g++) {
+            delta d = {f->project, f->day, f->category, 0, 0, 0, f->value, f->metric, tp, *g};
+            if (*g == 'b') d.building = f->building;
+            if (*g == 'd') {
+                d.category = 0;
+                d.department = f->department;
+                d.person = f->person;
+            }
+            b->d[b->n++] = d;
+        }
+        tp += tl;
+    }
+    if (rc != KF_OK) {
+        batch_free(b);
+        return rc;
+    }
+    return kf_tx_defer(tx, batch_run, b, batch_free);
+}

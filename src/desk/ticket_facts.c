@@ -1,0 +1,149 @@
+/* What a ticket write did, as counted facts: the ticket as loaded (its mark)
+ * against the ticket as saved. One place decides every KPI's numerator and
+ * denominator, whichever request or thread made the change
+ * (docs/reports.md). */
+#include "desk/ticket.h"
+
+#include "core/err.h"
+
+#include <string.h>
+
+static int clock_decided(const kf_clock *c)
+{
+    return c->state == KF_CLOCK_MET || c->breached_at != 0;
+}
+
+void kf_ticket_facts_mark(kf_ticket *t, int fresh)
+{
+    kf_rollup_mark *m = &t->mark;
+    memset(m, 0, sizeof(*m));
+    m->fresh = fresh;
+    m->status = kf_ticket_status(t);
+    m->department = kf_ticket_i(t, "department_id");
+    m->person = kf_ticket_i(t, "assignee_id");
+    for (int i = 0; i < KF_MS_COUNT; i++) {
+        if (!t->has_clock[i]) continue;
+        m->decided[i] = (unsigned char)clock_decided(&t->clocks[i]);
+        m->met[i] = t->clocks[i].state == KF_CLOCK_MET;
+    }
+    t->nextra = 0;
+}
+
+void kf_ticket_add_fact(kf_ticket *t, const char *metric, int64_t value)
+{
+    if (t->nextra < KF_ROLLUP_EXTRA_MAX) t->extra[t->nextra++] = (kf_rollup_extra){metric, value};
+}
+
+#define MAX_FACTS (8 + 2 * KF_MS_COUNT + KF_ROLLUP_EXTRA_MAX)
+
+typedef struct {
+    kf_fact f[MAX_FACTS];
+    size_t n;
+    kf_fact base; /* the ticket's dimensions after the write */
+} fact_list;
+
+static void add(fact_list *l, const char *metric, int64_t value, int64_t minutes)
+{
+    if (l->n >= MAX_FACTS) return; /* cannot happen: MAX_FACTS counts every kind once */
+    kf_fact f = l->base;
+    f.metric = metric;
+    f.value = value;
+    f.minutes = minutes;
+    l->f[l->n++] = f;
+}
+
+/* A fact counted against the department and person who had the ticket. */
+static void add_before(fact_list *l, const kf_rollup_mark *m, const char *metric)
+{
+    add(l, metric, 1, -1);
+    l->f[l->n - 1].department = m->department;
+    l->f[l->n - 1].person = m->person;
+}
+
+static void hand_overs(fact_list *l, const kf_rollup_mark *m, const kf_ticket *t)
+{
+    int st = kf_ticket_status(t);
+    int moved = m->department != l->base.department || m->person != l->base.person;
+    if (st == KF_TS_DISPATCHED && (m->fresh || m->status != KF_TS_DISPATCHED || moved)) {
+        add(l, KF_M_RECEIVED, 1, -1);
+        if (!m->fresh && m->status != KF_TS_NEW && m->status != KF_TS_REOPENED && m->department)
+            add_before(l, m, KF_M_TRANSFERRED);
+    }
+    if (!m->fresh && st == KF_TS_NEW && m->status != KF_TS_NEW) add_before(l, m, KF_M_RETURNED);
+}
+
+static void state_changes(fact_list *l, const kf_rollup_mark *m, const kf_ticket *t)
+{
+    int st = kf_ticket_status(t);
+    if (m->fresh) add(l, KF_M_CREATED, kf_ticket_i(t, "repeat_of") != 0, -1);
+    if (!m->fresh && st == m->status) return;
+    switch (st) {
+    case KF_TS_RESOLVED: {
+        const kf_clock *c = &t->clocks[KF_MS_RESOLVE];
+        add(l, KF_M_RESOLVED,
+            t->has_clock[KF_MS_RESOLVE] && c->state == KF_CLOCK_MET && !c->breached_at, -1);
+        break;
+    }
+    case KF_TS_CLOSED:
+        add(l, KF_M_CLOSED, kf_ticket_i(t, "reopen_count") == 0, -1);
+        break;
+    case KF_TS_REOPENED:
+        add(l, KF_M_REOPENED, 1, -1);
+        break;
+    case KF_TS_CLOSED_INVALID:
+        add(l, KF_M_INVALID, 1, -1);
+        break;
+    default:
+        break;
+    }
+}
+
+static void clocks(fact_list *l, const kf_rollup_mark *m, const kf_ticket *t, const kf_workcal *cal,
+                   int64_t now)
+{
+    for (int i = 0; i < KF_MS_COUNT; i++) {
+        if (!t->has_clock[i]) continue;
+        const kf_clock *c = &t->clocks[i];
+        int met = c->state == KF_CLOCK_MET;
+        int64_t minutes = met ? kf_clock_used_ms(c, cal, now) / 60000 : -1;
+        if (clock_decided(c) && !m->decided[i])
+            add(l, kf_rollup_clock_metric(i), met && !c->breached_at, minutes);
+        else if (met && m->decided[i] && !m->met[i])
+            add(l, kf_rollup_reach_metric(i), 0, minutes);
+    }
+}
+
+int kf_ticket_facts_record(kf_tx *tx, kf_ticket *t, const kf_workcal *cal, int64_t now)
+{
+    fact_list l;
+    l.n = 0;
+    l.base = (kf_fact){
+        .ticket = kf_ticket_i(t, "id"),
+        .project = kf_ticket_i(t, "project_id"),
+        .type = kf_ticket_s(t, "type"),
+        .category = kf_ticket_i(t, "category_id"),
+        .department = kf_ticket_i(t, "department_id"),
+        .person = kf_ticket_i(t, "assignee_id"),
+        .at = now,
+        .day = kf_rollup_day(cal->tz, now),
+    };
+    if (!l.base.type) l.base.type = "";
+    const kf_rollup_mark *m = &t->mark;
+    state_changes(&l, m, t);
+    hand_overs(&l, m, t);
+    clocks(&l, m, t, cal, now);
+    for (int i = 0; i < t->nextra; i++)
+        add(&l, t->extra[i].metric, t->extra[i].value, -1);
+    int rc = KF_OK;
+    int64_t unit = kf_ticket_i(t, "unit_id");
+    if (l.n && unit) {
+        int64_t building = 0;
+        rc = kf_tx_i64(tx, &building, "SELECT building_id FROM units WHERE id = ?", "i", unit);
+        if (rc == KF_ENOTFOUND) rc = KF_OK;
+        for (size_t i = 0; i < l.n; i++)
+            l.f[i].building = building;
+    }
+    if (rc == KF_OK) rc = kf_rollup_record(tx, l.f, l.n);
+    if (rc == KF_OK) kf_ticket_facts_mark(t, 0); /* a second save counts only what follows */
+    return rc;
+}
