@@ -78,3 +78,8 @@ CREATE TABLE report_snapshots (
 CREATE INDEX report_snapshots_project ON report_snapshots (project_id, id);
 CREATE TRIGGER report_snapshots_no_update BEFORE UPDATE ON report_snapshots
 BEGIN SELECT RAISE(ABORT, 'report snapshots do not change'); END;
+
+-- The facts begin with this migration: `kefu verify rollups` checks them
+-- against the events of the tickets taken in from here on.
+CREATE TABLE report_epoch (first_ticket BIGINT NOT NULL);
+INSERT INTO report_epoch (first_ticket) SELECT COALESCE(MAX(id), 0) + 1 FROM tickets;

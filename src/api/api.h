@@ -29,6 +29,8 @@ int kf_api_tickets_register(kf_router *r);
 int kf_api_notifications_register(kf_router *r);
 int kf_api_attachments_register(kf_router *r);
 int kf_api_ticket_links_register(kf_router *r);
-int kf_api_ticket_charges_register(kf_router *r); /* costs, compensation, settlement */
+int kf_api_ticket_charges_register(kf_router *r);
+int kf_api_stats_register(kf_router *r);
+    /* stats.c, stats_more.c */ /* costs, compensation, settlement */
 
 #endif

@@ -99,6 +99,11 @@ static const struct {
     {"same_ticket", "不能关联工单自身", "A ticket cannot be linked to itself"},
     {"no_search_terms", "请输入要搜索的文字（标点和空格不算）",
      "Enter something to search for (punctuation and spaces do not count)"},
+    /* reports (src/api/stats.c, reports.c) */
+    {"before_from", "结束日期早于开始日期", "The end is before the start"},
+    {"period_too_long", "统计期间最长 366 天", "A period is at most 366 days"},
+    {"not_combinable", "该分组与筛选条件不能同时使用（部门/人员不能与楼栋/分类组合）",
+     "Cannot be combined (departments and people do not combine with buildings or categories)"},
     /* costs and compensation (src/api/ticket_charges.c, charge_reports.c) */
     {"approval_pending", "该工单还有待审批的费用或赔偿，审批后才能关闭",
      "A cost or compensation of this ticket awaits approval; it can close once decided"},

@@ -49,6 +49,10 @@ static const kf_permission permissions[] = {
      "Approve repair costs and compensation (by amount)", R(KF_ROLE_ADMIN) | APPROVERS},
     {"charges.report", "查看施工队质保金月结", "See the crews' month-end deposit settlements",
      R(KF_ROLE_ADMIN) | APPROVERS},
+    {"reports.read", "查看报表与服务指标", "See reports and service KPIs",
+     R(KF_ROLE_ADMIN) | APPROVERS},
+    {"reports.manage", "设置定期报表、生成报表", "Schedule and make reports",
+     R(KF_ROLE_ADMIN) | R(KF_ROLE_MANAGER)},
     {"test.clock", "移动测试时钟（仅测试构建）", "Move the test clock (test builds only)",
      R(KF_ROLE_ADMIN)},
 };
