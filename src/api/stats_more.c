@@ -94,7 +94,7 @@ int kf_stats_hot_issues_json(const kf_req *req, kf_tx *tx, const kf_kpi_query *q
             break;
         }
     }
-    qsort(h.c, h.n, sizeof(hot_cell), by_month_count);
+    if (h.n) qsort(h.c, h.n, sizeof(hot_cell), by_month_count);
     json_t *rows = json_array();
     for (size_t i = 0; i < h.n && rc != KF_EIO; i++) {
         const hot_cell *c = &h.c[i];

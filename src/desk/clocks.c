@@ -99,10 +99,15 @@ int kf_ticket_clocks_on(kf_ticket *t, const kf_workcal *cal, kf_ticket_state fro
         if (from == KF_TS_ON_HOLD && to != KF_TS_ON_HOLD) rc = kf_clock_resume(c, cal, now);
         if (rc != KF_OK) break;
         if (to == KF_TS_REOPENED) {
-            if (c->t.restart_on_reopen)
+            /* the reopen ends the follow-up call's round: met, and counted
+             * before the clock starts afresh */
+            if (kf_milestone_met_by((kf_milestone)m, to)) kf_clock_meet(c, cal, now);
+            if (c->t.restart_on_reopen) {
+                kf_ticket_facts_round_ended(t, m, cal, now);
                 rc = kf_clock_restart(c, cal, now,
                                       kf_milestone_start(m) != KF_START_RESOLVED &&
                                           start_happened(t, (kf_milestone)m));
+            }
             continue;
         }
         if (kf_milestone_met_by((kf_milestone)m, to)) kf_clock_meet(c, cal, now);

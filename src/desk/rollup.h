@@ -29,11 +29,11 @@ typedef struct {
 
 /* A fact named by a write itself (a follow-up call's scores). */
 typedef struct {
-    const char *metric; /* static */
-    int64_t value;
+    const char *metric;     /* static */
+    int64_t value, minutes; /* minutes < 0: none */
 } kf_rollup_extra;
 
-#define KF_ROLLUP_EXTRA_MAX 4
+#define KF_ROLLUP_EXTRA_MAX 8
 
 /* The metrics (docs/reports.md). A fact's value is summed as the rollup's
  * total beside its count: for these it says the good outcome. */

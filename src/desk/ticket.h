@@ -75,6 +75,9 @@ int kf_ticket_event(kf_tx *tx, int64_t ticket, int64_t actor, const char *kind, 
 void kf_ticket_add_fact(kf_ticket *t, const char *metric, int64_t value);
 /* kf_ticket_facts_mark: remembers T as it is now (FRESH: not stored yet). */
 void kf_ticket_facts_mark(kf_ticket *t, int fresh);
+/* kf_ticket_facts_round_ended: clock M is about to start afresh (a reopen):
+ * its outcome, if this write decided it, is counted now. */
+void kf_ticket_facts_round_ended(kf_ticket *t, int m, const kf_workcal *cal, int64_t now);
 /* kf_ticket_facts_record: the facts of the change since the mark. */
 int kf_ticket_facts_record(kf_tx *tx, kf_ticket *t, const kf_workcal *cal, int64_t now);
 

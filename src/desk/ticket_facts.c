@@ -29,9 +29,44 @@ void kf_ticket_facts_mark(kf_ticket *t, int fresh)
     t->nextra = 0;
 }
 
+static void add_extra(kf_ticket *t, const char *metric, int64_t value, int64_t minutes)
+{
+    if (t->nextra < KF_ROLLUP_EXTRA_MAX)
+        t->extra[t->nextra++] = (kf_rollup_extra){metric, value, minutes};
+}
+
 void kf_ticket_add_fact(kf_ticket *t, const char *metric, int64_t value)
 {
-    if (t->nextra < KF_ROLLUP_EXTRA_MAX) t->extra[t->nextra++] = (kf_rollup_extra){metric, value};
+    add_extra(t, metric, value, -1);
+}
+
+/* The minutes a met clock took in its basis, to the nearest minute. */
+static int64_t clock_minutes(const kf_clock *c, const kf_workcal *cal, int64_t now)
+{
+    return c->state == KF_CLOCK_MET ? (kf_clock_used_ms(c, cal, now) + 30000) / 60000 : -1;
+}
+
+/* What clock M's state says against the mark: a decision ("clock."), a
+ * late meeting of a clock counted as missed ("reach."), or nothing. */
+static const char *clock_outcome(const kf_ticket *t, int m, int64_t *value)
+{
+    const kf_clock *c = &t->clocks[m];
+    int met = c->state == KF_CLOCK_MET;
+    *value = met && !c->breached_at;
+    if (clock_decided(c) && !t->mark.decided[m]) return kf_rollup_clock_metric(m);
+    if (met && t->mark.decided[m] && !t->mark.met[m]) {
+        *value = 0;
+        return kf_rollup_reach_metric(m);
+    }
+    return NULL;
+}
+
+void kf_ticket_facts_round_ended(kf_ticket *t, int m, const kf_workcal *cal, int64_t now)
+{
+    int64_t value;
+    const char *metric = t->has_clock[m] ? clock_outcome(t, m, &value) : NULL;
+    if (metric) add_extra(t, metric, value, clock_minutes(&t->clocks[m], cal, now));
+    t->mark.decided[m] = t->mark.met[m] = 0; /* the next round is counted afresh */
 }
 
 #define MAX_FACTS (8 + 2 * KF_MS_COUNT + KF_ROLLUP_EXTRA_MAX)
@@ -98,18 +133,12 @@ static void state_changes(fact_list *l, const kf_rollup_mark *m, const kf_ticket
     }
 }
 
-static void clocks(fact_list *l, const kf_rollup_mark *m, const kf_ticket *t, const kf_workcal *cal,
-                   int64_t now)
+static void clocks(fact_list *l, const kf_ticket *t, const kf_workcal *cal, int64_t now)
 {
     for (int i = 0; i < KF_MS_COUNT; i++) {
-        if (!t->has_clock[i]) continue;
-        const kf_clock *c = &t->clocks[i];
-        int met = c->state == KF_CLOCK_MET;
-        int64_t minutes = met ? kf_clock_used_ms(c, cal, now) / 60000 : -1;
-        if (clock_decided(c) && !m->decided[i])
-            add(l, kf_rollup_clock_metric(i), met && !c->breached_at, minutes);
-        else if (met && m->decided[i] && !m->met[i])
-            add(l, kf_rollup_reach_metric(i), 0, minutes);
+        int64_t value;
+        const char *metric = t->has_clock[i] ? clock_outcome(t, i, &value) : NULL;
+        if (metric) add(l, metric, value, clock_minutes(&t->clocks[i], cal, now));
     }
 }
 
@@ -131,9 +160,9 @@ int kf_ticket_facts_record(kf_tx *tx, kf_ticket *t, const kf_workcal *cal, int64
     const kf_rollup_mark *m = &t->mark;
     state_changes(&l, m, t);
     hand_overs(&l, m, t);
-    clocks(&l, m, t, cal, now);
+    clocks(&l, t, cal, now);
     for (int i = 0; i < t->nextra; i++)
-        add(&l, t->extra[i].metric, t->extra[i].value, -1);
+        add(&l, t->extra[i].metric, t->extra[i].value, t->extra[i].minutes);
     int rc = KF_OK;
     int64_t unit = kf_ticket_i(t, "unit_id");
     if (l.n && unit) {

@@ -1,0 +1,198 @@
+"""Reports and KPIs (报表): a scripted month of one project, every KPI checked against counts
+made by hand from the script (docs/reports.md defines them), the tickets behind a number, the
+hot issues, bad input, an empty period, and `kefu verify rollups` finding no difference.
+
+The script (Monday 2027-03-01, the default calendar 08:30–12:00, 13:30–18:00):
+  A  repair, door_window, unit U: acknowledged 10:30, contacted 11:00, resolved 14:00 (in
+     time), called back 14:30 satisfied (5, timeliness 4): closed the first time.
+  B  complaint, leak_pipe: acknowledged 15:00, after its 3-hour deadline (due 13:00 over the
+     lunch break), contacted 15:10, resolved 15:30 with a root cause, called back unsatisfied (2): reopened;
+     resolved 16:00, called back satisfied (4): closed, not the first time.
+  C  inquiry found not valid at intake.
+  D  repair, water_power: taken in by engineering, transferred to property.
+  E  repair, door_window, unit U again: a repeat of A; given back to the pool by the technician.
+"""
+import os
+import subprocess
+
+from test_ticket_flow import DeskCase
+
+
+class Reports(DeskCase):
+    START = "2027-03-01 10:00"
+
+    def prepare(self):
+        type(self).d = self.dept("engineering", mode="round_robin", members=("technician",))
+        type(self).p = self.dept("property", mode="manual")
+        type(self).unit, type(self).person = self.household(warranty_end="2099-12-31")
+        self.script()
+
+    def follow_up(self, tid, satisfied, overall, **scores):
+        body = dict(scores, satisfied=satisfied, score_overall=overall,
+                    comment="满意" if satisfied else "仍然漏水")
+        self.ok(self.as_("agent").post("/api/v1/tickets/%d/follow-ups" % tid, body), 200, body)
+
+    def script(self):
+        tech = self.as_("technician")
+        a = self.create(type="repair", category_id=self.cat("door_window"), department_id=self.d,
+                        unit_id=self.unit["id"], subject="入户门关不上")
+        b = self.create(type="complaint", category_id=self.cat("leak_pipe"), department_id=self.d,
+                        subject="楼上漏水")
+        type(self).a, type(self).b = a["id"], b["id"]
+        self.set_clock("2027-03-01 10:30")
+        self.move(a["id"], "acknowledged", tech)
+        self.set_clock("2027-03-01 11:00")
+        self.move(a["id"], "contacted", tech)
+        self.set_clock("2027-03-01 14:00")
+        self.move(a["id"], "resolved", tech, resolution="调整门铰链")
+        self.set_clock("2027-03-01 14:30")
+        self.follow_up(a["id"], True, 5, score_timeliness=4)
+        self.set_clock("2027-03-01 15:00")
+        self.move(b["id"], "acknowledged", tech)
+        self.set_clock("2027-03-01 15:10")
+        self.move(b["id"], "contacted", tech)
+        self.set_clock("2027-03-01 15:30")
+        self.move(b["id"], "resolved", tech, resolution="更换楼上管件",
+                  root_cause="原施工队管件接口未做密封")
+        self.set_clock("2027-03-01 15:40")
+        self.follow_up(b["id"], False, 2)
+        self.set_clock("2027-03-01 16:00")
+        self.move(b["id"], "resolved", tech, resolution="重新做防水")
+        self.set_clock("2027-03-01 16:10")
+        self.follow_up(b["id"], True, 4)
+        c = self.create(type="inquiry", valid=False, invalid_reason="非本小区业务")
+        d = self.create(type="repair", category_id=self.cat("water_power"), department_id=self.d)
+        self.dispatch(d["id"], department_id=self.p, note="属物业维修")
+        e = self.create(type="repair", category_id=self.cat("door_window"), department_id=self.d,
+                        unit_id=self.unit["id"], subject="入户门又关不上")
+        self.assertEqual(e["repeat_of"], a["id"])
+        self.move(e["id"], "new", tech, note="需要物业先处理")
+        type(self).c, type(self).dd, type(self).e = c["id"], d["id"], e["id"]
+
+    def stats(self, kpi, client=None, expect=200, **q):
+        q.setdefault("project_id", 1)
+        q.setdefault("from", "2027-03-01")
+        q.setdefault("to", "2027-03-31")
+        r = (client or self.as_("manager")).get("/api/v1/stats/" + kpi, query=q)
+        if expect:
+            self.assertStatus(r, expect)
+        return r.json()
+
+    def one(self, kpi, **q):
+        rows = self.stats(kpi, **q)["rows"]
+        self.assertEqual(len(rows), 1, rows)
+        return rows[0]
+
+    def households(self):
+        units = self.pages(self.as_("admin"), "/api/v1/units", {"project_id": 1})
+        return sum(1 for u in units if u["status"] != "unsold")
+
+    def test_intake_invalid_share_and_complaints_per_households(self):
+        r = self.one("intake")
+        homes = self.households()
+        self.assertEqual((r["created"], r["invalid"], r["complaints"], r["households"]),
+                         (5, 1, 1, homes))
+        self.assertAlmostEqual(r["invalid_share"], 0.2)
+        if homes:
+            self.assertAlmostEqual(r["complaints_per_100_households"], round(100 / homes, 2))
+        by_type = {x["key"]["type"]: x["created"] for x in self.stats("intake", group_by="type")["rows"]}
+        self.assertEqual(by_type, {"repair": 3, "complaint": 1, "inquiry": 1})
+
+    def test_repair_timeliness_and_repeats(self):
+        r = self.one("repairs")
+        self.assertEqual((r["resolved"], r["resolved_in_time"], r["timeliness"]), (1, 1, 1.0))
+        self.assertEqual((r["repairs"], r["repeats"]), (3, 1))
+        self.assertAlmostEqual(r["repeat_rate"], 0.3333)
+
+    def test_first_time_close_and_reopens(self):
+        r = self.one("closure")
+        self.assertEqual((r["closed"], r["closed_first_time"], r["first_time_close_rate"],
+                          r["reopened"]), (2, 1, 0.5, 1))
+
+    def test_satisfaction_and_mean_scores(self):
+        r = self.one("satisfaction")
+        self.assertEqual((r["follow_ups"], r["satisfied"]), (3, 2))
+        self.assertAlmostEqual(r["satisfaction_rate"], 0.6667)
+        self.assertAlmostEqual(r["mean_score_overall"], 3.67)
+        self.assertAlmostEqual(r["mean_score_timeliness"], 4.0)
+        self.assertIsNone(r["mean_score_attitude"])
+
+    def test_milestone_compliance_and_working_hours(self):
+        ms = self.one("milestones")["milestones"]
+        got = {m: (v["due"], v["met_in_time"]) for m, v in ms.items() if v["due"]}
+        # B's acknowledgement was late (due 13:00, acknowledged 15:00); resolve and follow-up
+        # count each round of B (reopened once)
+        self.assertEqual(got, {"acknowledge": (2, 1), "contact": (2, 2), "plan": (2, 2),
+                               "resolve": (3, 3), "follow_up": (3, 3)})
+        self.assertAlmostEqual(ms["acknowledge"]["compliance"], 0.5)
+        # working time to acknowledge: A 30 min; B 10:00–12:00 + 13:30–15:00 = 210 min
+        self.assertEqual((ms["acknowledge"]["median_hours"], ms["acknowledge"]["p90_hours"]),
+                         (0.5, 3.5))
+        self.assertIsNone(ms["onsite"]["compliance"])
+
+    def test_workload_per_department_and_person(self):
+        rows = {x["key"]["id"]: x for x in self.stats("workload")["rows"]}
+        eng, prop = rows[self.d], rows[self.p]
+        self.assertEqual((eng["received"], eng["transferred"], eng["returned"], eng["closed"]),
+                         (4, 1, 1, 2))
+        self.assertEqual((prop["received"], prop["transferred"], prop["closed"]), (1, 0, 0))
+        self.assertEqual(eng["overdue_now"], 0)
+        self.assertAlmostEqual(eng["mean_score_overall"], 3.67)
+        self.assertEqual(eng["working_hours"]["acknowledge"]["median_hours"], 0.5)
+        people = {x["key"]["id"]: x for x in self.stats("workload", group_by="person")["rows"]}
+        tech = people[self.uid("technician")]
+        self.assertEqual((tech["received"], tech["closed"], tech["returned"]), (4, 2, 1))
+        self.assertTrue(tech["key"]["name"])
+
+    def test_the_facts_behind_a_number(self):
+        r = self.stats("facts", metric="closed", value=0)
+        self.assertEqual([f["ticket_id"] for f in r["items"]], [self.b])
+        self.assertEqual(r["items"][0]["day"], "2027-03-01")
+        r = self.stats("facts", metric="created", type="repair", limit=2)
+        self.assertEqual(len(r["items"]), 2)
+        more = self.stats("facts", metric="created", type="repair", limit=2, cursor=r["next_cursor"])
+        self.assertEqual(sorted(f["ticket_id"] for f in r["items"] + more["items"]),
+                         sorted([self.a, self.dd, self.e]))
+        self.assertIsNone(more["next_cursor"])
+        acks = self.stats("facts", metric="reach.acknowledge")["items"] + \
+            self.stats("facts", metric="clock.acknowledge")["items"]
+        self.assertIn(210, [f["minutes"] for f in acks if f["ticket_id"] == self.b])
+        self.assertEqual(self.ticket(self.b)["root_cause"], "原施工队管件接口未做密封")
+
+    def test_hot_issues_by_category_building_month(self):
+        rows = self.stats("hot-issues", **{"from": "2027-03-01", "to": "2027-03-31"})["rows"]
+        cells = {(x["key"]["month"], x["key"]["category"]["id"], x["key"]["building"]["id"]):
+                 (x["count"], x["previous"], x["change"]) for x in rows}
+        self.assertEqual(cells[("2027-03", self.cat("door_window"), self.unit["building_id"])],
+                         (2, 0, 2))
+        self.assertEqual(cells[("2027-03", self.cat("leak_pipe"), None)], (1, 0, 1))
+        self.assertEqual(sum(c[0] for c in cells.values()), 5)
+
+    def test_an_empty_period_is_a_well_formed_report(self):
+        r = self.one("closure", **{"from": "2026-01-01", "to": "2026-01-31"})
+        self.assertEqual((r["closed"], r["first_time_close_rate"]), (0, None))
+        self.assertEqual(self.stats("workload", **{"from": "2026-01-01", "to": "2026-01-31"})["rows"], [])
+        self.assertEqual(self.stats("hot-issues", **{"from": "2026-01-01", "to": "2026-01-31"})["rows"], [])
+
+    def test_bad_input_is_refused(self):
+        cases = [({"from": "2027-03-31", "to": "2027-03-01"}, "to", "before_from"),
+                 ({"from": "2026-01-01", "to": "2027-03-01"}, "to", "period_too_long"),
+                 ({"group_by": "galaxy"}, "group_by", "not_in_list"),
+                 ({"from": "2027-02-30"}, "from", "invalid_date"),
+                 ({"group_by": "department", "category_id": self.cat("leak")}, "category_id",
+                  "not_combinable"),
+                 ({"project_id": 999999}, "project_id", "unknown_project")]
+        for q, field, key in cases:
+            r = self.stats("closure", expect=None, **q)
+            self.assertEqual(r["error"]["code"], "validation_failed", q)
+            self.assertIn(field, r["error"]["fields"], q)
+        r = self.as_("agent").get("/api/v1/stats/closure", query={"project_id": 1})
+        self.assertStatus(r, 403)
+        r = self.as_("manager").get("/api/v1/stats/facts", query={"project_id": 1, "metric": "nope"})
+        self.assertStatus(r, 422)
+
+    def test_verify_rollups_finds_no_difference(self):
+        p = subprocess.run([os.environ["KEFU_BIN"], "verify", "rollups", "--db", self.db.url],
+                           capture_output=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn(b"no differences", p.stdout)
