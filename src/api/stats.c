@@ -86,10 +86,15 @@ static json_t *name_of(kf_tx *tx, const char *sql, int64_t id)
     return json_string(kf_stmt_text(st, 0) ? kf_stmt_text(st, 0) : "");
 }
 
-json_t *kf_stats_key_json(const kf_req *req, kf_tx *tx, kf_kpi_by by, int64_t key)
+kf_stats_env kf_stats_env_of(const kf_req *req)
+{
+    return (kf_stats_env){req->lang, kf_app_now(req->app)};
+}
+
+json_t *kf_stats_key_json(const kf_stats_env *env, kf_tx *tx, kf_kpi_by by, int64_t key)
 {
     char date[48];
-    int en = req->lang && strncmp(req->lang, "en", 2) == 0;
+    int en = env->lang && strncmp(env->lang, "en", 2) == 0;
     switch (by) {
     case KF_BY_PROJECT:
         return json_pack("{s:o}", "name", json_null());
@@ -159,8 +164,8 @@ static int households(kf_tx *tx, int64_t project, int64_t building, int64_t *out
 }
 
 typedef int (*kpi_fill)(kf_tx *tx, const kf_kpi_query *q, kf_kpi_table *t);
-typedef int (*kpi_row)(const kf_req *req, kf_tx *tx, const kf_kpi_query *q, const kf_kpi_row *r,
-                       json_t *o);
+typedef int (*kpi_row)(const kf_stats_env *env, kf_tx *tx, const kf_kpi_query *q,
+                       const kf_kpi_row *r, json_t *o);
 
 static int fill_intake(kf_tx *tx, const kf_kpi_query *q, kf_kpi_table *t)
 {
@@ -173,8 +178,8 @@ static int fill_intake(kf_tx *tx, const kf_kpi_query *q, kf_kpi_table *t)
     return rc;
 }
 
-static int row_intake(const kf_req *req, kf_tx *tx, const kf_kpi_query *q, const kf_kpi_row *r,
-                      json_t *o)
+static int row_intake(const kf_stats_env *env, kf_tx *tx, const kf_kpi_query *q,
+                      const kf_kpi_row *r, json_t *o)
 {
     json_object_set_new(o, "created", json_integer(r->n[0]));
     json_object_set_new(o, "invalid", json_integer(r->n[1]));
@@ -203,8 +208,8 @@ static int fill_repairs(kf_tx *tx, const kf_kpi_query *q, kf_kpi_table *t)
     return rc == KF_OK ? kf_kpi_sum(tx, &r, KF_M_CREATED, 1, t) : rc;
 }
 
-static int row_repairs(const kf_req *req, kf_tx *tx, const kf_kpi_query *q, const kf_kpi_row *r,
-                       json_t *o)
+static int row_repairs(const kf_stats_env *env, kf_tx *tx, const kf_kpi_query *q,
+                       const kf_kpi_row *r, json_t *o)
 {
     json_object_set_new(o, "resolved", json_integer(r->n[0]));
     json_object_set_new(o, "resolved_in_time", json_integer(r->total[0]));
@@ -221,8 +226,8 @@ static int fill_closure(kf_tx *tx, const kf_kpi_query *q, kf_kpi_table *t)
     return rc == KF_OK ? kf_kpi_sum(tx, q, KF_M_REOPENED, 1, t) : rc;
 }
 
-static int row_closure(const kf_req *req, kf_tx *tx, const kf_kpi_query *q, const kf_kpi_row *r,
-                       json_t *o)
+static int row_closure(const kf_stats_env *env, kf_tx *tx, const kf_kpi_query *q,
+                       const kf_kpi_row *r, json_t *o)
 {
     json_object_set_new(o, "closed", json_integer(r->n[0]));
     json_object_set_new(o, "closed_first_time", json_integer(r->total[0]));
@@ -242,7 +247,7 @@ static int fill_satisfaction(kf_tx *tx, const kf_kpi_query *q, kf_kpi_table *t)
     return rc;
 }
 
-static int row_satisfaction(const kf_req *req, kf_tx *tx, const kf_kpi_query *q,
+static int row_satisfaction(const kf_stats_env *env, kf_tx *tx, const kf_kpi_query *q,
                             const kf_kpi_row *r, json_t *o)
 {
     json_object_set_new(o, "follow_ups", json_integer(r->n[0]));
@@ -271,8 +276,8 @@ static json_t *milestone_json(const kf_kpi_row *r, int m)
                      "median_hours", hours(r->p50[m]), "p90_hours", hours(r->p90[m]));
 }
 
-static int row_milestones(const kf_req *req, kf_tx *tx, const kf_kpi_query *q, const kf_kpi_row *r,
-                          json_t *o)
+static int row_milestones(const kf_stats_env *env, kf_tx *tx, const kf_kpi_query *q,
+                          const kf_kpi_row *r, json_t *o)
 {
     json_t *ms = json_object();
     for (int m = 0; m < KF_MS_COUNT; m++)
@@ -310,14 +315,14 @@ static int overdue_now(kf_tx *tx, const kf_kpi_query *q, int64_t key, int64_t no
                      q->type ? q->type : "", q->type ? q->type : "");
 }
 
-static int row_workload(const kf_req *req, kf_tx *tx, const kf_kpi_query *q, const kf_kpi_row *r,
-                        json_t *o)
+static int row_workload(const kf_stats_env *env, kf_tx *tx, const kf_kpi_query *q,
+                        const kf_kpi_row *r, json_t *o)
 {
     const char *names[] = {"received", "closed", "transferred", "returned"};
     for (int i = 0; i < 4; i++)
         json_object_set_new(o, names[i], json_integer(r->n[i]));
     int64_t late = 0;
-    int rc = overdue_now(tx, q, r->key, kf_app_now(req->app), &late);
+    int rc = overdue_now(tx, q, r->key, env->now, &late);
     if (rc != KF_OK) return rc;
     json_object_set_new(o, "overdue_now", json_integer(late));
     json_object_set_new(o, "mean_score_overall", mean(r->total[4], r->n[4]));
@@ -348,7 +353,7 @@ static const kpi_def kpis[] = {
     {"/api/v1/stats/workload", KF_BY_DEPARTMENT, KF_M_RECEIVED, fill_workload, row_workload},
 };
 
-int kf_stats_kpi_json(const kf_req *req, kf_tx *tx, const char *name, const kf_kpi_query *q,
+int kf_stats_kpi_json(const kf_stats_env *env, kf_tx *tx, const char *name, const kf_kpi_query *q,
                       json_t **out)
 {
     const kpi_def *k = NULL;
@@ -362,8 +367,8 @@ int kf_stats_kpi_json(const kf_req *req, kf_tx *tx, const char *name, const kf_k
     json_t *rows = json_array();
     for (size_t i = 0; i < t.n && rc == KF_OK; i++) {
         json_t *o = json_object();
-        json_object_set_new(o, "key", kf_stats_key_json(req, tx, q->by, t.rows[i].key));
-        rc = k->row(req, tx, q, &t.rows[i], o);
+        json_object_set_new(o, "key", kf_stats_key_json(env, tx, q->by, t.rows[i].key));
+        rc = k->row(env, tx, q, &t.rows[i], o);
         json_array_append_new(rows, o);
     }
     kf_kpi_table_free(&t);
@@ -398,7 +403,8 @@ static void kpi_get(kf_req *req)
         return;
     }
     json_t *out = NULL;
-    if (rc == KF_OK) rc = kf_stats_kpi_json(req, tx, strrchr(k->path, '/') + 1, &q, &out);
+    kf_stats_env env = kf_stats_env_of(req);
+    if (rc == KF_OK) rc = kf_stats_kpi_json(&env, tx, strrchr(k->path, '/') + 1, &q, &out);
     if (rc != KF_OK) {
         kf_reply_status(req, rc);
         return;

@@ -49,7 +49,8 @@ static int by_month_count(const void *pa, const void *pb)
     return a->building < b->building ? -1 : a->building > b->building;
 }
 
-int kf_stats_hot_issues_json(const kf_req *req, kf_tx *tx, const kf_kpi_query *q, json_t **out)
+int kf_stats_hot_issues_json(const kf_stats_env *env, kf_tx *tx, const kf_kpi_query *q,
+                             json_t **out)
 {
     /* from the first day of the month before the period's first month */
     int y, m, d;
@@ -104,11 +105,11 @@ int kf_stats_hot_issues_json(const kf_req *req, kf_tx *tx, const kf_kpi_query *q
             if (h.c[j].month == month_before(c->month) && h.c[j].category == c->category &&
                 h.c[j].building == c->building)
                 before = h.c[j].n;
-        json_t *key = kf_stats_key_json(req, tx, KF_BY_MONTH, c->month);
+        json_t *key = kf_stats_key_json(env, tx, KF_BY_MONTH, c->month);
         json_object_set_new(key, "category",
-                            kf_stats_key_json(req, tx, KF_BY_CATEGORY, c->category));
+                            kf_stats_key_json(env, tx, KF_BY_CATEGORY, c->category));
         json_object_set_new(key, "building",
-                            kf_stats_key_json(req, tx, KF_BY_BUILDING, c->building));
+                            kf_stats_key_json(env, tx, KF_BY_BUILDING, c->building));
         json_array_append_new(
             rows,
             json_pack("{s:o, s:I, s:I, s:I, s:o}", "key", key, "count", (json_int_t)c->n,
@@ -148,7 +149,8 @@ static void hot_issues(kf_req *req)
         return;
     }
     json_t *out = NULL;
-    if (rc == KF_OK) rc = kf_stats_hot_issues_json(req, tx, &q, &out);
+    kf_stats_env env = kf_stats_env_of(req);
+    if (rc == KF_OK) rc = kf_stats_hot_issues_json(&env, tx, &q, &out);
     if (rc != KF_OK) {
         kf_reply_status(req, rc);
         return;

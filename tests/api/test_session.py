@@ -135,7 +135,8 @@ class Login(ServerTestCase):
         self.assertRegex(u["created_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
         self.assertEqual(sorted(j["permissions"]), ["charges.approve", "charges.report",
                                                     "pii.reveal", "projects.read", "records.read",
-                                                    "records.write", "tickets.dispatch",
+                                                    "records.write", "reports.manage",
+                                                    "reports.read", "tickets.dispatch",
                                                     "tickets.read", "tickets.write", "users.read"])
         self.assertEqual([p["id"] for p in j["projects"]], [1])
         self.assertEqual(j["projects"][0]["code"], "demo")
@@ -148,7 +149,8 @@ class Login(ServerTestCase):
                                  "records.write", "users.read", "users.manage", "audit.read",
                                  "system.metrics", "pii.reveal", "tickets.read", "tickets.write",
                                  "tickets.dispatch", "desk.configure", "charges.approve",
-                                 "charges.report", "test.clock"]))
+                                 "charges.report", "reports.read", "reports.manage",
+                                 "test.clock"]))
 
     def test_login_audited(self):
         head = self.audit_head()
