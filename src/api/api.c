@@ -22,6 +22,7 @@ int kf_api_register(kf_router *r)
         kf_api_households_register,   kf_api_audit_register,          kf_api_desk_config_register,
         kf_api_tickets_register,      kf_api_notifications_register,  kf_api_attachments_register,
         kf_api_ticket_links_register, kf_api_ticket_charges_register, kf_api_stats_register,
+        kf_api_reports_register,
     };
     for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
         if (parts[i](r) != KF_OK) return KF_EINVAL;

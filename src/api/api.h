@@ -30,7 +30,8 @@ int kf_api_notifications_register(kf_router *r);
 int kf_api_attachments_register(kf_router *r);
 int kf_api_ticket_links_register(kf_router *r);
 int kf_api_ticket_charges_register(kf_router *r);
-int kf_api_stats_register(kf_router *r);
-    /* stats.c, stats_more.c */ /* costs, compensation, settlement */
+int kf_api_stats_register(kf_router *r);   /* stats.c, stats_more.c */
+int kf_api_reports_register(kf_router *r); /* reports.c */
+/* stats.c, stats_more.c */                /* costs, compensation, settlement */
 
 #endif

@@ -12,6 +12,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "http/throttle.h"
+#include "api/reports.h"
 #include "desk/alarms.h"
 #include "desk/calendar.h"
 #include "desk/policy_cache.h"
@@ -165,13 +166,16 @@ int kf_cli_serve(int argc, char **argv, char **envp)
     sem_init(&hash_slots, 0, 2);
     app.hash_slots = &hash_slots;
     app.alarms = kf_alarms_start(&app);
-    if (!app.alarms) {
-        fprintf(stderr, "kefu: cannot start the deadline alarm thread\n");
+    /* scheduled reports: checked every 5 minutes (a period is made once its last day is over) */
+    kf_report_job *reports = app.alarms ? kf_report_job_start(&app, 300) : NULL;
+    if (!app.alarms || !reports) {
+        fprintf(stderr, "kefu: cannot start the deadline alarm or report thread\n");
         rc = 1;
     } else {
         rc = run(&app, &stop);
-        kf_alarms_stop(app.alarms);
     }
+    kf_report_job_stop(reports);
+    if (app.alarms) kf_alarms_stop(app.alarms);
     sem_destroy(&hash_slots);
     kf_throttle_free(app.throttle);
     kf_metrics_free(app.metrics);

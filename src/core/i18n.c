@@ -101,6 +101,8 @@ static const struct {
      "Enter something to search for (punctuation and spaces do not count)"},
     /* reports (src/api/stats.c, reports.c) */
     {"before_from", "结束日期早于开始日期", "The end is before the start"},
+    {"not_a_period_end", "该日期不是此报表周期的结束日",
+     "Not the last day of such a report's period"},
     {"period_too_long", "统计期间最长 366 天", "A period is at most 366 days"},
     {"not_combinable", "该分组与筛选条件不能同时使用（部门/人员不能与楼栋/分类组合）",
      "Cannot be combined (departments and people do not combine with buildings or categories)"},

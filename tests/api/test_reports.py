@@ -196,3 +196,81 @@ class Reports(DeskCase):
                            capture_output=True, timeout=120)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn(b"no differences", p.stdout)
+
+
+class ScheduledReports(DeskCase):
+    """Weekly and monthly reports made by the schedule, stored as snapshots that do not change."""
+    START = "2027-03-01 09:00"
+
+    def prepare(self):
+        type(self).d = self.dept("engineering", mode="round_robin", members=("technician",))
+        tech = self.as_("technician")
+        t = self.create(type="complaint", category_id=self.cat("leak_wall"), department_id=self.d,
+                        subject="外墙渗水")
+        for to in ("acknowledged", "contacted"):
+            self.move(t["id"], to, tech)
+        self.move(t["id"], "resolved", tech, resolution="外墙重新打胶", root_cause="外墙打胶老化开裂")
+        self.ok(self.as_("agent").post("/api/v1/tickets/%d/follow-ups" % t["id"], {
+            "satisfied": True, "score_overall": 5, "comment": "满意"}), 200, "follow-up")
+        type(self).tid = t["id"]
+
+    def schedule(self, client=None, expect=200, **body):
+        body.setdefault("project_id", 1)
+        r = (client or self.as_("manager")).request("PUT", "/api/v1/report-schedules", json_body=body)
+        if expect:
+            self.assertStatus(r, expect)
+        return r
+
+    def section(self, doc, sid):
+        return next(s for s in doc["sections"] if s["id"] == sid)
+
+    def test_a_schedules_are_validated_and_kept(self):
+        self.schedule(kind="monthly", day=25)
+        r = self.schedule(kind="weekly", day=6)  # Saturday
+        kinds = {s["kind"]: s["day"] for s in r.json()["items"]}
+        self.assertEqual(kinds, {"monthly": 25, "weekly": 6})
+        for body, field in [({"kind": "daily", "day": 1}, "kind"),
+                            ({"kind": "weekly", "day": 8}, "day"),
+                            ({"kind": "monthly", "day": 0}, "day"),
+                            ({"kind": "monthly", "day": 5, "project_id": 999}, "project_id")]:
+            r = self.schedule(expect=422, **body)
+            self.assertIn(field, r.json()["error"]["fields"], body)
+        self.assertStatus(self.schedule(self.as_("supervisor"), expect=None, kind="weekly", day=1), 403)
+        self.assertStatus(self.schedule(self.as_("agent"), expect=None, kind="weekly", day=1), 403)
+
+    def test_b_due_reports_are_made_once_after_their_period(self):
+        # on the 25th the March report's period is not over yet: the February one is made
+        self.set_clock("2027-03-25 18:00")
+        r = self.ok(self.as_("manager").post("/api/v1/reports/run-due", {}), 200, "run")
+        listed = self.as_("manager").get("/api/v1/reports", query={"project_id": 1}).json()["items"]
+        periods = sorted((x["kind"], x["from"], x["to"]) for x in listed)
+        self.assertEqual(periods, [("monthly", "2027-01-26", "2027-02-25"),
+                                   ("weekly", "2027-03-14", "2027-03-20")])
+        self.assertEqual(len(r["made"]), 2)
+        self.set_clock("2027-03-26 00:30")
+        r = self.ok(self.as_("manager").post("/api/v1/reports/run-due", {}), 200, "run")
+        self.assertEqual(len(r["made"]), 1)
+        again = self.ok(self.as_("manager").post("/api/v1/reports/run-due", {}), 200, "run")
+        self.assertEqual(again["made"], [])
+        snap = self.ok(self.as_("manager").get("/api/v1/reports/%d" % r["made"][0]), 200, "get")
+        self.assertEqual((snap["kind"], snap["from"], snap["to"]), ("monthly", "2027-02-26", "2027-03-25"))
+        doc = snap["document"]
+        self.assertEqual(doc["previous"], {"from": "2027-01-26", "to": "2027-02-25"})
+        overview = {row[0]: row[1:] for row in self.section(doc, "overview")["rows"]}
+        self.assertEqual(overview["受理工单"], [1, 0, 1])
+        self.assertEqual(overview["投诉"], [1, 0, 1])
+        rates = {row[0]: row[1] for row in self.section(doc, "rates")["rows"]}
+        self.assertEqual(rates["一次关闭率"], 1.0)
+        causes = self.section(doc, "root_causes")["rows"]
+        self.assertEqual([(c[0], c[5]) for c in causes], [(self.tid, "外墙打胶老化开裂")])
+        comp = self.section(doc, "complaints")["rows"]
+        self.assertEqual([c[2:] for c in comp], [[1, 0, 1]])
+        # made by hand for the same period: the same snapshot, unchanged
+        r = self.as_("manager").post("/api/v1/reports", {"project_id": 1, "kind": "monthly",
+                                                          "day": 25, "period_end": "2027-03-25"})
+        self.assertStatus(r, 200)
+        self.assertEqual((r.json()["id"], r.json()["document"]), (snap["id"], doc))
+        r = self.as_("manager").post("/api/v1/reports", {"project_id": 1, "kind": "monthly",
+                                                          "day": 25, "period_end": "2027-03-24"})
+        self.assertStatus(r, 422)
+        self.assertStatus(self.as_("agent").get("/api/v1/reports/%d" % snap["id"]), 403)
