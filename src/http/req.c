@@ -1,6 +1,7 @@
 /* Request accessors and replies (the MHD-independent half of a request). */
 #include "http/req.h"
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/i18n.h"
 #include "core/mem.h"
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 const char *kf_req_param(const kf_req *req, const char *name)
 {
@@ -97,6 +99,9 @@ int kf_req_sees_project(const kf_req *req, int64_t project_id)
 static void set_body(kf_req *req, int status, const char *ctype, char *body, size_t len)
 {
     free(req->resp_body);
+    if (req->resp_has_fd) close(req->resp_fd); /* a file answer replaced */
+    req->resp_has_fd = 0;
+    req->resp_disposition = NULL;
     req->status = status;
     req->content_type = ctype;
     req->resp_body = body;
@@ -127,6 +132,56 @@ void kf_reply_owned(kf_req *req, int status, const char *content_type, char *dat
 void kf_reply_empty(kf_req *req, int status)
 {
     set_body(req, status, NULL, NULL, 0);
+}
+
+void kf_reply_file(kf_req *req, int status, const char *content_type, int fd, uint64_t size,
+                   const char *download_name)
+{
+    if (fd < 0) {
+        kf_reply_error(req, 500, "internal", NULL);
+        return;
+    }
+    set_body(req, status, content_type, NULL, 0);
+    req->resp_has_fd = 1;
+    req->resp_fd = fd;
+    req->resp_fd_size = size;
+    if (download_name)
+        req->resp_disposition = kf_reply_disposition(&req->arena, "attachment", download_name);
+}
+
+/* attr_char: RFC 5987's attr-char, the bytes filename* may carry unencoded. */
+static int attr_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("!#$&+-.^_`|~", c));
+}
+
+const char *kf_reply_disposition(kf_arena *a, const char *type, const char *name)
+{
+    if (!name || !*name) name = "download";
+    kf_buf ascii, exact;
+    kf_buf_init(&ascii, 0);
+    kf_buf_init(&exact, 0);
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        unsigned char c = *p;
+        int unsafe = c < 0x20 || c == 0x7F || c == '/' || c == '\\';
+        /* one '_' per character: continuation bytes of UTF-8 add nothing */
+        if (c < 0x80)
+            kf_buf_append(&ascii, unsafe || c == '"' || c == '%' ? "_" : (const char *)p, 1);
+        else if (c >= 0xC0)
+            kf_buf_append(&ascii, "_", 1);
+        if (unsafe)
+            kf_buf_append(&exact, "_", 1);
+        else if (attr_char(c))
+            kf_buf_append(&exact, p, 1);
+        else
+            kf_buf_printf(&exact, "%%%02X", c);
+    }
+    const char *out = kf_arena_printf(a, "%s; filename=\"%s\"; filename*=UTF-8''%s", type,
+                                      ascii.data ? ascii.data : "", exact.data ? exact.data : "");
+    kf_buf_free(&ascii);
+    kf_buf_free(&exact);
+    return out;
 }
 
 void kf_reply_error(kf_req *req, int status, const char *code, json_t *fields)

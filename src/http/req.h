@@ -58,6 +58,10 @@ typedef struct kf_req {
     const char *content_type;
     char *resp_body; /* malloc'd, owned by the request */
     size_t resp_len;
+    int resp_has_fd;              /* the body is the file RESP_FD instead (kf_reply_file) */
+    int resp_fd;                  /* owned by the request until the server hands it to MHD */
+    uint64_t resp_fd_size;        /* bytes of RESP_FD to send, from its start */
+    const char *resp_disposition; /* Content-Disposition of a file answer (arena) */
     const char *header_names[KF_MAX_HEADERS];
     const char *header_values[KF_MAX_HEADERS];
     int nheaders;
@@ -89,6 +93,39 @@ void kf_reply_raw(kf_req *req, int status, const char *content_type, const char 
 /* kf_reply_owned: like kf_reply_raw, but takes DATA (malloc'd) instead of copying it. */
 void kf_reply_owned(kf_req *req, int status, const char *content_type, char *data, size_t len);
 void kf_reply_empty(kf_req *req, int status);
+/* kf_reply_file: answers with SIZE bytes of the open file FD, read from its
+ * start (offset 0, whatever FD's position) while the answer is sent, so a file
+ * of any size costs no memory. FD is taken over: the server closes it, also
+ * when another kf_reply_* replaces this answer or the client goes away.
+ * CONTENT_TYPE must outlive the request (a literal, or kf_table_content_type).
+ * DOWNLOAD_NAME (UTF-8, may be NULL) makes it a download:
+ *   Content-Disposition: attachment; filename="__-2026-03.xlsx"; filename*=UTF-8''%E6%9C%88…
+ * The usual headers (security headers, X-Request-Id, Cache-Control: no-store)
+ * are added as for any answer. A typical export (100,000 rows take seconds,
+ * and a GET handler runs on a network thread: see server.c):
+ *
+ *   kf_table_out *t;
+ *   int fd = -1;
+ *   uint64_t size = 0;
+ *   int rc = kf_table_open_temp(KF_TABLE_XLSX, tmp_dir, tz, &t);   (nameless)
+ *   if (rc == KF_OK) {
+ *       … kf_table_sheet, kf_table_text, kf_table_int, …, kf_table_row_end …
+ *       rc = kf_table_close_fd(t, &fd, &size);                      (frees t)
+ *   }
+ *   if (rc != KF_OK)
+ *       kf_reply_status(req, rc);
+ *   else
+ *       kf_reply_file(req, 200, kf_table_content_type(KF_TABLE_XLSX), fd, size,
+ *                     "月报-2026-03.xlsx");
+ */
+void kf_reply_file(kf_req *req, int status, const char *content_type, int fd, uint64_t size,
+                   const char *download_name);
+/* kf_reply_disposition: a Content-Disposition value (in A) of TYPE
+ * ("attachment" or "inline") for the file name NAME (UTF-8), per RFC 6266 and
+ * RFC 5987: filename="…" with each non-ASCII character (and " \ % / and
+ * control characters) as '_' for old clients, filename*=UTF-8''… exactly, with
+ * / \ and control characters as '_'. An empty NAME is "download". */
+const char *kf_reply_disposition(kf_arena *a, const char *type, const char *name);
 /* kf_reply_error: the error envelope {"error":{code,message,fields?,request_id}}
  * with the message for CODE in the request's language. FIELDS (may be NULL)
  * maps field names to reason keys, translated here; it is stolen. */

@@ -123,6 +123,7 @@ static void pending_free(pending *p)
     kf_req_read_done(req);
     json_decref(req->json);
     free(req->resp_body);
+    if (req->resp_has_fd) close(req->resp_fd); /* an answer never sent */
     kf_arena_free(&req->arena);
     kf_buf_free(&p->body);
     free(p);
@@ -130,12 +131,21 @@ static void pending_free(pending *p)
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn, kf_req *req)
 {
-    struct MHD_Response *resp =
-        req->resp_body
-            ? MHD_create_response_from_buffer(req->resp_len, req->resp_body, MHD_RESPMEM_MUST_FREE)
-            : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-    if (!resp) return MHD_NO;
-    req->resp_body = NULL; /* MHD frees it now */
+    struct MHD_Response *resp;
+    if (req->resp_has_fd) { /* a file (kf_reply_file): MHD reads it as it sends, then closes it */
+        resp = MHD_create_response_from_fd64(req->resp_fd_size, req->resp_fd);
+        if (!resp) return MHD_NO; /* the fd stays the request's: pending_free closes it */
+        req->resp_has_fd = 0;
+        if (req->resp_disposition)
+            MHD_add_response_header(resp, "Content-Disposition", req->resp_disposition);
+    } else {
+        resp = req->resp_body
+                   ? MHD_create_response_from_buffer(req->resp_len, req->resp_body,
+                                                     MHD_RESPMEM_MUST_FREE)
+                   : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        if (!resp) return MHD_NO;
+        req->resp_body = NULL; /* MHD frees it now */
+    }
     for (size_t i = 0; i < sizeof(security_headers) / sizeof(security_headers[0]); i++)
         MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
     MHD_add_response_header(resp, "X-Request-Id", req->request_id);
