@@ -11,6 +11,7 @@
 
 #include "api/api_int.h"
 #include "api/report_doc.h"
+#include "api/report_export.h"
 #include "core/err.h"
 #include "core/timeutil.h"
 #include "core/tz.h"
@@ -408,5 +409,5 @@ int kf_api_reports_register(kf_router *r)
             KF_OK ||
         kf_router_add(r, "GET", "/api/v1/reports/{id}", "reports.read", report_get, 0) != KF_OK)
         return KF_EINVAL;
-    return KF_OK;
+    return kf_api_report_export_register(r);
 }

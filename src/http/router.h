@@ -11,6 +11,8 @@ typedef void (*kf_handler)(kf_req *req);
 
 enum {
     KF_ROUTE_LARGE_BODY = 1, /* bodies up to --max-import (files), not --max-body */
+    KF_ROUTE_WORKER = 2,     /* a read that takes seconds (an export): run on a worker, as a
+                                write is, not on the network thread its neighbours share */
 };
 
 struct kf_route {

@@ -285,7 +285,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         kf_reply_error(&p->req, 413, "payload_too_large", NULL);
         return send_reply(conn, &p->req);
     }
-    if (!is_unsafe(p->req.method)) { /* a read never waits for a commit: answered here */
+    if (!is_unsafe(p->req.method) && !(p->req.route && (p->req.route->flags & KF_ROUTE_WORKER))) {
+        /* a read never waits for a commit: answered here */
         dispatch(p);
         return send_reply(conn, &p->req);
     }

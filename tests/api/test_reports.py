@@ -12,10 +12,30 @@ The script (Monday 2027-03-01, the default calendar 08:30–12:00, 13:30–18:00
   D  repair, water_power: taken in by engineering, transferred to property.
   E  repair, door_window, unit U again: a repeat of A; given back to the pool by the technician.
 """
+import io
 import os
+import re
 import subprocess
+import tempfile
+import zipfile
 
 from test_ticket_flow import DeskCase
+
+
+def xlsx_sheets(data):
+    """{sheet name: [row texts]} of an .xlsx: each row's cells (inline text or value) joined by |."""
+    z = zipfile.ZipFile(io.BytesIO(data))
+    book = z.read("xl/workbook.xml").decode()
+    names = re.findall(r'<sheet name="([^"]+)"', book)
+    out = {}
+    for i, name in enumerate(names, 1):
+        xml = z.read("xl/worksheets/sheet%d.xml" % i).decode()
+        rows = []
+        for row in re.findall(r"<row[^>]*>(.*?)</row>", xml):
+            cells = re.findall(r"<c [^>]*>(?:<is><t[^>]*>(.*?)</t></is>|<v>(.*?)</v>)?</c>", row)
+            rows.append("|".join(t or v for t, v in cells))
+        out[name] = rows
+    return out
 
 
 class Reports(DeskCase):
@@ -274,3 +294,57 @@ class ScheduledReports(DeskCase):
                                                           "day": 25, "period_end": "2027-03-24"})
         self.assertStatus(r, 422)
         self.assertStatus(self.as_("agent").get("/api/v1/reports/%d" % snap["id"]), 403)
+
+    def test_c_the_monthly_report_exports_to_excel_and_csv(self):
+        listed = self.as_("manager").get("/api/v1/reports", query={"project_id": 1,
+                                                                   "kind": "monthly"}).json()
+        snap = next(x for x in listed["items"] if x["to"] == "2027-03-25")
+        r = self.as_("manager").get("/api/v1/reports/%d/export" % snap["id"], query={"format": "xlsx"})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.header("Content-Type"),
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        self.assertIn("filename*=UTF-8''%E6%9C%88%E6%8A%A5-2027-03-25.xlsx",
+                      r.header("Content-Disposition"))
+        sheets = xlsx_sheets(r.body)
+        self.assertEqual(list(sheets)[:3], ["概览", "服务指标", "平均值"])
+        self.assertIn("工单明细", sheets)
+        self.assertIn("投诉根本原因", sheets)
+        # the title line, the header, then the figures
+        self.assertIn("月报（2027-02-26 至 2027-03-25）", sheets["概览"][0])
+        self.assertEqual(sheets["概览"][1], "指标|本期|上期|变化")
+        self.assertIn("受理工单|1|0|1", sheets["概览"])
+        detail = sheets["工单明细"]
+        self.assertTrue(detail[0].startswith("工单号|受理时间|类型|分类"), detail[0])
+        self.assertEqual(len(detail), 2)
+        self.assertIn("外墙渗水", detail[1])
+        self.assertIn("|投诉|", detail[1])
+        self.assertIn("外墙打胶老化开裂", "".join(sheets["投诉根本原因"]))
+        r = self.as_("manager").get("/api/v1/reports/%d/export" % snap["id"], query={"format": "csv"})
+        self.assertStatus(r, 200)
+        self.assertTrue(r.body.startswith(b"\xef\xbb\xbf"))
+        text = r.body.decode("utf-8-sig")
+        self.assertIn("\r\n工单明细\r\n工单号,受理时间,类型", text)
+        self.assertIn("外墙渗水", text)
+        r = self.as_("manager").get("/api/v1/reports/%d/export" % snap["id"], query={"format": "pdf"})
+        self.assertStatus(r, 422)
+        self.assertStatus(self.as_("manager").get("/api/v1/reports/999999/export"), 404)
+
+    def test_d_kefu_report_writes_the_file(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "monthly.xlsx")
+            p = subprocess.run([os.environ["KEFU_BIN"], "report", "monthly", "--db", self.db.url,
+                                "--project", "1", "--day", "25", "--period-end", "2027-03-25",
+                                "--out", out], capture_output=True, timeout=120)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            with open(out, "rb") as f:
+                sheets = xlsx_sheets(f.read())
+            self.assertIn("受理工单|1|0|1", sheets["概览"])
+            self.assertEqual(len(sheets["工单明细"]), 2)
+            p = subprocess.run([os.environ["KEFU_BIN"], "report", "monthly", "--db", self.db.url,
+                                "--project", "1", "--day", "25", "--period-end", "2027-03-24",
+                                "--out", out], capture_output=True, timeout=120)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn(b"not a period end", p.stderr)
+            p = subprocess.run([os.environ["KEFU_BIN"], "report", "yearly", "--db", self.db.url,
+                                "--project", "1", "--out", out], capture_output=True, timeout=120)
+            self.assertEqual(p.returncode, 2)
