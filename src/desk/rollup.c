@@ -15,7 +15,7 @@
 static const struct {
     const char *metric, *grains;
 } kept[] = {
-    {KF_M_CREATED, "pbd"},       {KF_M_INVALID, "pd"},          {KF_M_RECEIVED, "d"},
+    {KF_M_CREATED, "pbd"},       {KF_M_INVALID, "pbd"},         {KF_M_RECEIVED, "d"},
     {KF_M_TRANSFERRED, "d"},     {KF_M_RETURNED, "d"},          {KF_M_RESOLVED, "pd"},
     {KF_M_CLOSED, "pd"},         {KF_M_REOPENED, "pd"},         {KF_M_FOLLOW_UP, "pd"},
     {KF_M_SCORE_OVERALL, "pd"},  {KF_M_SCORE_TIMELINESS, "pd"}, {KF_M_SCORE_ATTITUDE, "pd"},
