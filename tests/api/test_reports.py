@@ -211,11 +211,35 @@ class Reports(DeskCase):
         r = self.as_("manager").get("/api/v1/stats/facts", query={"project_id": 1, "metric": "nope"})
         self.assertStatus(r, 422)
 
-    def test_verify_rollups_finds_no_difference(self):
-        p = subprocess.run([os.environ["KEFU_BIN"], "verify", "rollups", "--db", self.db.url],
-                           capture_output=True, timeout=120)
+    def verify(self):
+        return subprocess.run([os.environ["KEFU_BIN"], "verify", "rollups", "--db", self.db.url],
+                              capture_output=True, timeout=120)
+
+    def test_verify_rollups_finds_no_difference_and_every_one_made(self):
+        p = self.verify()
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertIn(b"no differences", p.stdout)
+        # a lost update of a rollup row
+        self.db.execute("UPDATE ticket_rollups SET n = n + 1 WHERE metric = 'closed' AND grain = 'p'")
+        p = self.verify()
+        self.assertEqual(p.returncode, 1, p.stdout)
+        # each row changed is seen from both sides: the facts' sum and the rollup's
+        self.assertIn(b"facts sum to closed grain p", p.stdout)
+        self.assertIn(b"rollup has closed grain p", p.stdout)
+        self.assertIn(b"type repair category %d building 0 department 0 person 0: n 2 total 1"
+                      % self.cat("door_window"), p.stdout)
+        self.assertIn(b"rollups: 4 difference(s)", p.stdout)
+        self.db.execute("UPDATE ticket_rollups SET n = n - 1 WHERE metric = 'closed' AND grain = 'p'")
+        self.assertEqual(self.verify().returncode, 0)
+        # a fact with no event behind it (and no rollup): both checks see it
+        self.db.execute(
+            "INSERT INTO ticket_facts (ticket_id, project_id, day, at, metric, type, category_id,"
+            " building_id, department_id, person_id, value) VALUES (%d, 1, 20513, 0, 'reopened',"
+            " 'repair', 0, 0, 0, 0, 1)" % self.a)
+        p = self.verify()
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(b"facts sum to reopened", p.stdout)
+        self.assertIn(b"project 1 reopened: the record has 1 (1), the facts 2 (2)", p.stdout)
 
 
 class ScheduledReports(DeskCase):
