@@ -372,3 +372,48 @@ class ScheduledReports(DeskCase):
             p = subprocess.run([os.environ["KEFU_BIN"], "report", "yearly", "--db", self.db.url,
                                 "--project", "1", "--out", out], capture_output=True, timeout=120)
             self.assertEqual(p.returncode, 2)
+
+
+class CalendarEdges(DeskCase):
+    """Working time across a holiday of the project's and a weekend, and the day a fact counts on
+    in the project's time zone (00:10 on 1 April is April, though it is still 31 March in UTC)."""
+    START = "2027-03-04 17:00"  # a Thursday; Friday is made a holiday, then the weekend
+
+    def prepare(self):
+        r = self.as_("admin").post("/api/v1/calendar-days", {"project_id": 1, "day": "2027-03-05",
+                                                            "kind": "holiday", "name": "公司假日"})
+        self.assertStatus(r, 201)
+        type(self).d = self.dept("engineering", mode="round_robin", members=("technician",))
+        tech = self.as_("technician")
+        early = self.create(type="repair", category_id=self.cat("crack"), department_id=self.d)
+        late = self.create(type="repair", category_id=self.cat("crack"), department_id=self.d)
+        # the 3 working hours: Thursday 17:00–18:00, then Monday 08:30–10:30
+        self.assertAt(self.clock(early, "acknowledge")["due_at"], "2027-03-08 10:30")
+        self.set_clock("2027-03-08 09:00")
+        self.move(early["id"], "acknowledged", tech)
+        self.set_clock("2027-03-08 11:00")
+        self.move(late["id"], "acknowledged", tech)
+        self.set_clock("2027-04-01 00:10")
+        self.create(type="inquiry", answer="物业费标准见公告栏", subject="咨询物业费")
+
+    def stats(self, kpi, **q):
+        q = dict({"project_id": 1}, **q)
+        r = self.as_("manager").get("/api/v1/stats/" + kpi, query=q)
+        self.assertStatus(r, 200)
+        return r.json()["rows"]
+
+    def test_working_time_skips_the_holiday_and_the_night(self):
+        rows = self.stats("milestones", **{"from": "2027-03-01", "to": "2027-03-31",
+                                           "group_by": "day"})
+        self.assertEqual([r["key"]["day"] for r in rows], ["2027-03-08"])
+        ack = rows[0]["milestones"]["acknowledge"]
+        # 60 + 30 = 90 minutes in time; 60 + 150 = 210 minutes, late
+        self.assertEqual((ack["due"], ack["met_in_time"], ack["median_hours"], ack["p90_hours"]),
+                         (2, 1, 1.5, 3.5))
+
+    def test_a_fact_counts_on_the_projects_local_day(self):
+        march = self.stats("intake", **{"from": "2027-03-01", "to": "2027-03-31"})
+        april = self.stats("closure", **{"from": "2027-04-01", "to": "2027-04-30",
+                                         "group_by": "day"})
+        self.assertEqual(march[0]["created"], 2)
+        self.assertEqual([(r["key"]["day"], r["closed"]) for r in april], [("2027-04-01", 1)])

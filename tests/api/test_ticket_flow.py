@@ -16,6 +16,8 @@ expected deadline sits exactly on the edge of a working window.
 
 DeskMixin (helpers for every desk test) is shared with test_tickets.py.
 """
+import os
+import subprocess
 import datetime as dt
 
 from harness import DEMO_PASSWORD, DEMO_USERS, ServerTestCase
@@ -45,6 +47,7 @@ class DeskMixin(RecordsMixin):
 
     TEST_CLOCK = True
     START = "2027-03-01 10:00"  # a Monday
+    VERIFY_ROLLUPS = True  # after the class's scenario: `kefu verify rollups` finds no difference
 
     @classmethod
     def key_file_args(cls):
@@ -54,6 +57,18 @@ class DeskMixin(RecordsMixin):
     def setUpClass(cls):
         super().setUpClass()
         cls._clients, cls._uids, cls._cats, cls._ready = {}, {}, None, False
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            if cls.VERIFY_ROLLUPS:
+                p = subprocess.run([os.environ["KEFU_BIN"], "verify", "rollups", "--db",
+                                    cls.db.url], capture_output=True, timeout=300)
+                if p.returncode != 0:
+                    raise AssertionError("kefu verify rollups after %s:\n%s%s" % (
+                        cls.__name__, p.stdout.decode(), p.stderr.decode()))
+        finally:
+            super().tearDownClass()
 
     def setUp(self):
         if not type(self)._ready:
