@@ -45,6 +45,7 @@ int kf_ticket_dispatch_prepare(kf_tx *tx, kf_ticket_job *j, kf_ticket *t,
     if (d->from == KF_TS_NEW && kf_ticket_i(t, "dispatched_at")) d->kind = "redispatched";
     d->department = department;
     d->assignee = assignee;
+    t->handed_over = strcmp(d->kind, "transferred") == 0 ? 2 : 1; /* counted (ticket_facts.c) */
     kf_ticket_set_i(t, "department_id", department);
     kf_ticket_set_i(t, "assignee_id", assignee);
     kf_ticket_set_s(t, "status", "dispatched");

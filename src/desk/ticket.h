@@ -39,6 +39,8 @@ typedef struct {
     kf_rollup_mark mark;
     kf_rollup_extra extra[KF_ROLLUP_EXTRA_MAX];
     int nextra;
+    int handed_over; /* this write dispatched, transferred or re-dispatched it (1, or 2: a transfer)
+                      */
 } kf_ticket;
 
 /* Field access on the row. */

@@ -27,6 +27,7 @@ void kf_ticket_facts_mark(kf_ticket *t, int fresh)
         m->met[i] = t->clocks[i].state == KF_CLOCK_MET;
     }
     t->nextra = 0;
+    t->handed_over = 0;
 }
 
 static void add_extra(kf_ticket *t, const char *metric, int64_t value, int64_t minutes)
@@ -95,15 +96,14 @@ static void add_before(fact_list *l, const kf_rollup_mark *m, const char *metric
     l->f[l->n - 1].person = m->person;
 }
 
+/* Hand-overs are what the write says it did (a resume from hold to
+ * "dispatched" is none; a transfer to the same person is one), exactly as
+ * its dispatch events say. */
 static void hand_overs(fact_list *l, const kf_rollup_mark *m, const kf_ticket *t)
 {
     int st = kf_ticket_status(t);
-    int moved = m->department != l->base.department || m->person != l->base.person;
-    if (st == KF_TS_DISPATCHED && (m->fresh || m->status != KF_TS_DISPATCHED || moved)) {
-        add(l, KF_M_RECEIVED, 1, -1);
-        if (!m->fresh && m->status != KF_TS_NEW && m->status != KF_TS_REOPENED && m->department)
-            add_before(l, m, KF_M_TRANSFERRED);
-    }
+    if (t->handed_over) add(l, KF_M_RECEIVED, 1, -1);
+    if (t->handed_over == 2) add_before(l, m, KF_M_TRANSFERRED);
     if (!m->fresh && st == KF_TS_NEW && m->status != KF_TS_NEW) add_before(l, m, KF_M_RETURNED);
 }
 

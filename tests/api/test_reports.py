@@ -418,3 +418,22 @@ class CalendarEdges(DeskCase):
                                          "group_by": "day"})
         self.assertEqual(march[0]["created"], 2)
         self.assertEqual([(r["key"]["day"], r["closed"]) for r in april], [("2027-04-01", 1)])
+
+
+class HandOvers(DeskCase):
+    """A hand-over is what a dispatch says: a resume from hold to "dispatched" is none, a transfer
+    to the same person is one (and `kefu verify rollups` at the end agrees with the events)."""
+
+    def test_hold_resume_and_a_transfer_to_the_same_person(self):
+        d = self.dept("engineering", mode="round_robin", members=("technician",))
+        t = self.create(type="repair", category_id=self.cat("crack"), department_id=d)
+        self.assertEqual(t["status"], "dispatched")
+        self.move(t["id"], "on_hold", hold_reason="customer", note="业主出差，下周再约")
+        self.move(t["id"], "dispatched")
+        self.dispatch(t["id"], department_id=d, assignee_id=self.uid("technician"), note="仍由他处理")
+        r = self.as_("manager").get("/api/v1/stats/workload", query={
+            "project_id": 1, "from": "2027-03-01", "to": "2027-03-31"})
+        row = next(x for x in r.json()["rows"] if x["key"]["id"] == d)
+        self.assertEqual((row["received"], row["transferred"]), (2, 1))
+        kinds = [k for k in self.kinds(t["id"]) if k in ("dispatched", "transferred")]
+        self.assertEqual(kinds, ["dispatched", "transferred"])
