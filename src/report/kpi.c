@@ -180,23 +180,50 @@ typedef struct {
     size_t n, cap;
 } sample;
 
-static int cmp_i64(const void *a, const void *b)
+/* select: rearranges V[0..N) so that V[K] is the value a sort would put
+ * there, smaller ones before it and larger after (Hoare's quickselect; a
+ * month of a busy project has 100,000 values: no full sort). */
+static void select_kth(int64_t *v, size_t n, size_t k)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        int64_t pivot = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                int64_t t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return;
+    }
 }
 
-/* Nearest rank: the smallest value with at least P of the values at or below it. */
-static double rank(const int64_t *v, size_t n, double p)
+double kf_kpi_rank(int64_t *v, size_t n, double p)
 {
     size_t k = (size_t)ceil(p * (double)n);
-    return (double)v[k ? k - 1 : 0];
+    k = k ? k - 1 : 0;
+    select_kth(v, n, k);
+    return (double)v[k];
 }
 
 static int add_sample(sample **s, size_t *ns, size_t *caps, int64_t key, int64_t v)
 {
-    sample *x = NULL;
-    for (size_t i = 0; i < *ns; i++)
+    sample *x = *ns && (*s)[*ns - 1].key == key ? &(*s)[*ns - 1] : NULL; /* rows come grouped */
+    for (size_t i = 0; !x && i < *ns; i++)
         if ((*s)[i].key == key) x = &(*s)[i];
     if (!x) {
         if (*ns == *caps) {
@@ -210,7 +237,7 @@ static int add_sample(sample **s, size_t *ns, size_t *caps, int64_t key, int64_t
         *x = (sample){key, NULL, 0, 0};
     }
     if (x->n == x->cap) {
-        size_t cap = x->cap ? x->cap * 2 : 64;
+        size_t cap = x->cap ? x->cap * 2 : 4096;
         int64_t *grown = realloc(x->v, cap * sizeof(int64_t));
         if (!grown) return KF_EIO;
         x->v = grown;
@@ -237,7 +264,8 @@ int kf_kpi_minutes(kf_tx *tx, const kf_kpi_query *q, int m, int slot, kf_kpi_tab
     sample *s = NULL;
     size_t ns = 0, caps = 0;
     while ((rc = kf_stmt_step(st)) == KF_ROW) {
-        int64_t key = row_key(q, kf_stmt_i64(st, 0), kf_stmt_text(st, 1));
+        int64_t key = q->by == KF_BY_TYPE ? row_key(q, 0, kf_stmt_text(st, 1))
+                                          : kf_kpi_key_of_day(q->by, kf_stmt_i64(st, 0));
         if ((rc = add_sample(&s, &ns, &caps, key, kf_stmt_i64(st, 2))) != KF_OK) break;
     }
     if (rc == KF_DONE) rc = KF_OK;
@@ -247,9 +275,8 @@ int kf_kpi_minutes(kf_tx *tx, const kf_kpi_query *q, int m, int slot, kf_kpi_tab
             if (!r) {
                 rc = KF_EIO;
             } else {
-                qsort(s[i].v, s[i].n, sizeof(int64_t), cmp_i64);
-                r->p50[slot] = rank(s[i].v, s[i].n, 0.5);
-                r->p90[slot] = rank(s[i].v, s[i].n, 0.9);
+                r->p50[slot] = kf_kpi_rank(s[i].v, s[i].n, 0.5);
+                r->p90[slot] = kf_kpi_rank(s[i].v, s[i].n, 0.9);
             }
         }
         free(s[i].v);

@@ -70,6 +70,11 @@ int kf_kpi_sum(kf_tx *tx, const kf_kpi_query *q, const char *metric, int slot, k
  * slot SLOT's p50/p90; n[SLOT] is left alone. */
 int kf_kpi_minutes(kf_tx *tx, const kf_kpi_query *q, int m, int slot, kf_kpi_table *t);
 
+/* kf_kpi_rank: the nearest-rank P-quantile (0 < P <= 1) of V[0..N), N > 0:
+ * the smallest value with at least P of the values at or below it. V is
+ * reordered. */
+double kf_kpi_rank(int64_t *v, size_t n, double p);
+
 /* kf_kpi_key_of_day: DAY's key under BY (day, week or month grouping). */
 int64_t kf_kpi_key_of_day(kf_kpi_by by, int64_t day);
 

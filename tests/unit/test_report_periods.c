@@ -10,7 +10,10 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -115,6 +118,42 @@ static void metrics_and_their_grains(void **state)
     assert_int_equal(kf_kpi_supported(&q, "created", &field), KF_OK);
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The quickselect against a full sort, on arrays with many equal values,
+ * sorted, reversed and random ones of every small length. */
+static void percentiles_are_the_nearest_rank(void **state)
+{
+    (void)state;
+    uint64_t seed = 42;
+    int64_t v[300], sorted[300];
+    for (size_t n = 1; n <= 300; n += (n < 40 ? 1 : 37)) {
+        for (int shape = 0; shape < 4; shape++) {
+            for (size_t i = 0; i < n; i++) {
+                seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+                int64_t r = (int64_t)(seed >> 33);
+                v[i] = shape == 0   ? r % 1000
+                       : shape == 1 ? r % 3
+                       : shape == 2 ? (int64_t)i
+                                    : (int64_t)(n - i);
+            }
+            memcpy(sorted, v, n * sizeof(int64_t));
+            qsort(sorted, n, sizeof(int64_t), cmp_i64);
+            const double ps[] = {0.5, 0.9, 0.01, 1.0};
+            for (int k = 0; k < 4; k++) {
+                size_t rank = (size_t)ceil(ps[k] * (double)n);
+                int64_t copy[300];
+                memcpy(copy, v, n * sizeof(int64_t));
+                assert_int_equal((int64_t)kf_kpi_rank(copy, n, ps[k]), sorted[rank ? rank - 1 : 0]);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -124,6 +163,7 @@ int main(void)
         cmocka_unit_test(facts_count_on_the_local_day),
         cmocka_unit_test(week_and_month_keys),
         cmocka_unit_test(metrics_and_their_grains),
+        cmocka_unit_test(percentiles_are_the_nearest_rank),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
