@@ -398,18 +398,20 @@ static void kpi_get(kf_req *req)
         kf_input_fail(&in, field, "not_combinable");
         rc = KF_EINVAL;
     }
-    if (rc == KF_EINVAL) {
-        kf_input_end(&in);
-        return;
-    }
     json_t *out = NULL;
     kf_stats_env env = kf_stats_env_of(req);
     if (rc == KF_OK) rc = kf_stats_kpi_json(&env, tx, strrchr(k->path, '/') + 1, &q, &out);
-    if (rc != KF_OK) {
+    kf_stats_reply(req, &in, rc, out);
+}
+
+void kf_stats_reply(kf_req *req, kf_input *in, int rc, json_t *out)
+{
+    if (rc == KF_EINVAL && in->fields)
+        kf_input_end(in);
+    else if (rc != KF_OK)
         kf_reply_status(req, rc);
-        return;
-    }
-    kf_reply_json(req, 200, out);
+    else
+        kf_reply_json(req, 200, out);
 }
 
 int kf_api_stats_register(kf_router *r)

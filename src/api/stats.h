@@ -38,6 +38,10 @@ int kf_stats_kpi_json(const kf_stats_env *env, kf_tx *tx, const char *name, cons
 int kf_stats_hot_issues_json(const kf_stats_env *env, kf_tx *tx, const kf_kpi_query *q,
                              json_t **out);
 
+/* kf_stats_reply: answers a statistics request: the problems in IN (RC
+ * KF_EINVAL), the store's code RC, or OUT (stolen) with 200. */
+void kf_stats_reply(kf_req *req, kf_input *in, int rc, json_t *out);
+
 int kf_api_stats_register(kf_router *r);
 int kf_api_stats_more_register(kf_router *r);
 

@@ -144,18 +144,10 @@ static void hot_issues(kf_req *req)
                       "not_combinable");
         rc = KF_EINVAL;
     }
-    if (rc == KF_EINVAL) {
-        kf_input_end(&in);
-        return;
-    }
     json_t *out = NULL;
     kf_stats_env env = kf_stats_env_of(req);
     if (rc == KF_OK) rc = kf_stats_hot_issues_json(&env, tx, &q, &out);
-    if (rc != KF_OK) {
-        kf_reply_status(req, rc);
-        return;
-    }
-    kf_reply_json(req, 200, out);
+    kf_stats_reply(req, &in, rc, out);
 }
 
 /* ---- the facts behind a number ---- */

@@ -148,21 +148,31 @@ static void bind_filters(kf_stmt *st, int idx, const kf_kpi_query *q)
     }
 }
 
+/* SQL (sum_sql or minutes_sql: the group, the project, two texts, the
+ * period and the filters) prepared for Q with A and B. */
+static int period_query(kf_tx *tx, const char *sql, const kf_kpi_query *q, const char *a,
+                        const char *b, kf_stmt **st)
+{
+    int rc = kf_tx_prepare(tx, sql, st);
+    if (rc != KF_OK) return rc;
+    kf_stmt_bind_i64(*st, 1, group_code(q->by));
+    kf_stmt_bind_i64(*st, 2, q->project);
+    kf_stmt_bind_text(*st, 3, a);
+    kf_stmt_bind_text(*st, 4, b);
+    kf_stmt_bind_i64(*st, 5, q->from);
+    kf_stmt_bind_i64(*st, 6, q->to);
+    bind_filters(*st, 7, q);
+    return KF_OK;
+}
+
 int kf_kpi_sum(kf_tx *tx, const kf_kpi_query *q, const char *metric, int slot, kf_kpi_table *t)
 {
     const char *field;
     char grain[2] = {grain_of(q, metric, &field), 0};
     if (!grain[0] || slot < 0 || slot >= KF_KPI_SLOTS) return KF_EINVAL;
     kf_stmt *st;
-    int rc = kf_tx_prepare(tx, sum_sql, &st);
+    int rc = period_query(tx, sum_sql, q, metric, grain, &st);
     if (rc != KF_OK) return rc;
-    kf_stmt_bind_i64(st, 1, group_code(q->by));
-    kf_stmt_bind_i64(st, 2, q->project);
-    kf_stmt_bind_text(st, 3, metric);
-    kf_stmt_bind_text(st, 4, grain);
-    kf_stmt_bind_i64(st, 5, q->from);
-    kf_stmt_bind_i64(st, 6, q->to);
-    bind_filters(st, 7, q);
     while ((rc = kf_stmt_step(st)) == KF_ROW) {
         kf_kpi_row *r = kf_kpi_table_row(t, row_key(q, kf_stmt_i64(st, 0), kf_stmt_text(st, 1)));
         if (!r) return KF_EIO;
@@ -252,15 +262,8 @@ int kf_kpi_minutes(kf_tx *tx, const kf_kpi_query *q, int m, int slot, kf_kpi_tab
     const char *clock = kf_rollup_clock_metric(m), *reach = kf_rollup_reach_metric(m), *field;
     if (!clock || slot < 0 || slot >= KF_KPI_SLOTS || !grain_of(q, clock, &field)) return KF_EINVAL;
     kf_stmt *st;
-    int rc = kf_tx_prepare(tx, minutes_sql, &st);
+    int rc = period_query(tx, minutes_sql, q, clock, reach, &st);
     if (rc != KF_OK) return rc;
-    kf_stmt_bind_i64(st, 1, group_code(q->by));
-    kf_stmt_bind_i64(st, 2, q->project);
-    kf_stmt_bind_text(st, 3, clock);
-    kf_stmt_bind_text(st, 4, reach);
-    kf_stmt_bind_i64(st, 5, q->from);
-    kf_stmt_bind_i64(st, 6, q->to);
-    bind_filters(st, 7, q);
     sample *s = NULL;
     size_t ns = 0, caps = 0;
     while ((rc = kf_stmt_step(st)) == KF_ROW) {

@@ -5,6 +5,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/utf8.h"
 #include "core/mem.h"
 #include "report/table_out_int.h"
 
@@ -46,45 +47,6 @@ const char *kf_table_content_type(kf_table_format fmt)
 
 /* ---- UTF-8 ---- */
 
-size_t kf_table_utf8_next(const char *str, size_t len, int32_t *cp)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    unsigned char c = s[0];
-    size_t n;
-    int32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2, v = c & 0x1F, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3, v = c & 0x0F, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4, v = c & 0x07, min = 0x10000;
-    } else {
-        *cp = -1;
-        return 1;
-    }
-    if (len < n) {
-        *cp = -1;
-        return 1;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
-            *cp = -1;
-            return 1;
-        }
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
-        *cp = -1;
-        return 1;
-    }
-    *cp = v;
-    return n;
-}
-
 size_t kf_table_utf8_cut(const char *s, size_t len, size_t max)
 {
     if (len <= max) return len;
@@ -111,7 +73,7 @@ double kf_table_text_width(const char *s)
     size_t len = strlen(s);
     while (len) {
         int32_t cp;
-        size_t n = kf_table_utf8_next(s, len, &cp);
+        size_t n = kf_utf8_next(s, len, &cp);
         w += is_wide(cp) ? 2.0 : 1.0;
         s += n;
         len -= n;
@@ -125,7 +87,7 @@ static size_t valid_prefix(const char *s, size_t len)
     size_t i = 0;
     int32_t cp;
     while (i < len) {
-        size_t n = kf_table_utf8_next(s + i, len - i, &cp);
+        size_t n = kf_utf8_next(s + i, len - i, &cp);
         if (cp < 0) break;
         i += n;
     }
@@ -138,7 +100,7 @@ static void repair(kf_buf *b, const char *s, size_t len)
     size_t i = 0;
     while (i < len) {
         int32_t cp;
-        size_t n = kf_table_utf8_next(s + i, len - i, &cp);
+        size_t n = kf_utf8_next(s + i, len - i, &cp);
         kf_buf_append(b, cp < 0 ? "\xEF\xBF\xBD" : s + i, cp < 0 ? 3 : n);
         i += n;
     }

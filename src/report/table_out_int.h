@@ -68,9 +68,6 @@ void kf_table_set_row_limit(kf_table_out *o, uint32_t rows);
 
 /* UTF-8 helpers shared by the backends. */
 
-/* kf_table_utf8_next: the code point at S (LEN bytes left, LEN > 0) into *CP and its
- * byte length; an invalid sequence is one byte with *CP = -1. */
-size_t kf_table_utf8_next(const char *s, size_t len, int32_t *cp);
 /* kf_table_utf8_cut: the longest prefix of S (valid UTF-8, LEN bytes) that is at
  * most MAX bytes and ends on a character boundary. */
 size_t kf_table_utf8_cut(const char *s, size_t len, size_t max);

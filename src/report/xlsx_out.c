@@ -8,6 +8,7 @@
  * one with ferror before it builds the workbook. Its own messages (e.g. a zip
  * error at close) go to stderr; the caller sees KF_EIO. */
 #include "core/err.h"
+#include "core/utf8.h"
 #include "core/mem.h"
 #include "report/table_out_int.h"
 
@@ -99,7 +100,7 @@ static void compose(const char *name, int k, char *out)
     size_t limit = NAME_MAX16 - strlen(suffix), units = 0, n = 0, len = strlen(name);
     while (len) {
         int32_t cp;
-        size_t step = kf_table_utf8_next(name, len, &cp);
+        size_t step = kf_utf8_next(name, len, &cp);
         size_t u = cp >= 0x10000 ? 2 : 1;
         if (units + u > limit) break;
         if (cp == '\'' && n == 0) { /* a leading apostrophe */

@@ -5,6 +5,7 @@
 #include "store/fts_cjk.h"
 
 #include "core/mem.h"
+#include "core/utf8.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -15,37 +16,13 @@ enum { CLS_SEP, CLS_ALNUM, CLS_CJK };
 
 #define BAD_CP 0xFFFFFFFFu /* not a character: classified as a separator */
 
-/* Decodes the character at S[I], I < LEN. Returns its length in bytes. A
- * byte that does not start a valid sequence is a BAD_CP of length 1, so the
- * scan resumes at the very next byte, which may start a valid character. */
+/* The character at S[I], I < LEN, and its length in bytes; a byte that does
+ * not start a valid sequence is a BAD_CP of length 1 (core/utf8.h). */
 static int decode(const unsigned char *s, int len, int i, uint32_t *cp)
 {
-    unsigned c = s[i];
-    int n;
-    uint32_t v, min;
-    *cp = BAD_CP;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2, v = c & 0x1F, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3, v = c & 0x0F, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4, v = c & 0x07, min = 0x10000;
-    } else {
-        return 1;
-    }
-    if (n > len - i) return 1; /* cut off by LEN: never look past it */
-    for (int k = 1; k < n; k++) {
-        unsigned cc = s[i + k];
-        if ((cc & 0xC0) != 0x80) return 1;
-        v = v << 6 | (cc & 0x3F);
-    }
-    /* overlong forms would let one character hide behind another's bytes */
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 1;
-    *cp = v;
+    int32_t v;
+    int n = (int)kf_utf8_next((const char *)s + i, (size_t)(len - i), &v);
+    *cp = v < 0 ? BAD_CP : (uint32_t)v;
     return n;
 }
 
