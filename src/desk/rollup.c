@@ -98,14 +98,31 @@ static const char upsert_sql[] =
     " person_id) DO UPDATE SET n = ticket_rollups.n + excluded.n,"
     " total = ticket_rollups.total + excluded.total";
 
+/* Takes a later write's sums into the first one's (kf_tx_defer_each_later):
+ * they share rows often (today's, of one project), and the later one's type
+ * strings live until its own release, after this run. */
+static void take_later(void *ctx, void *arg)
+{
+    delta_batch *later = ctx, *first = arg;
+    if (!later->n) return;
+    delta *grown = realloc(first->d, (first->n + later->n) * sizeof(delta));
+    if (!grown) return; /* the later one adds its own */
+    first->d = grown;
+    memcpy(first->d + first->n, later->d, later->n * sizeof(delta));
+    first->n += later->n;
+    later->n = 0;
+}
+
 static int batch_run(kf_tx *tx, void *ctx)
 {
     delta_batch *b = ctx;
+    if (!b->n) return KF_OK; /* taken by an earlier write of this commit */
+    kf_tx_defer_each_later(tx, batch_run, take_later, b);
     qsort(b->d, b->n, sizeof(delta), delta_cmp);
     int rc = KF_OK;
     for (size_t i = 0; i < b->n && rc == KF_OK;) {
-        /* equal keys (a follow-up's scores never, two clocks never; but be
-         * safe) are summed into one statement */
+        /* equal keys (the writes of one commit on the same day's rows) are
+         * summed into one statement */
         size_t j = i + 1;
         int64_t n = 1, total = b->d[i].value;
         while (j < b->n && delta_cmp(&b->d[i], &b->d[j]) == 0) {

@@ -155,12 +155,21 @@ int kf_tx_defer_run(kf_tx *tx)
     int rc = KF_OK;
     while (d) {
         kf_deferred *next = d->next;
+        tx->deferred_later = next;
         if (rc == KF_OK) rc = d->fn(tx, d->ctx);
         if (d->release) d->release(d->ctx);
         free(d);
         d = next;
     }
+    tx->deferred_later = NULL;
     return rc;
+}
+
+void kf_tx_defer_each_later(kf_tx *tx, kf_write_fn fn, void (*visit)(void *ctx, void *arg),
+                            void *arg)
+{
+    for (kf_deferred *d = tx->deferred_later; d; d = d->next)
+        if (d->fn == fn) visit(d->ctx, arg);
 }
 
 void kf_tx_defer_end(kf_tx *tx)

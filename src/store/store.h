@@ -108,6 +108,12 @@ int kf_tx_rollback_to(kf_tx *tx);
  * statement of a transaction after it). Outside a write that collects
  * (kf_store_write_alone's, migrations), FN runs at once. */
 int kf_tx_defer(kf_tx *tx, kf_write_fn fn, void *ctx, void (*release)(void *));
+/* kf_tx_defer_each_later: from inside a deferred FN, calls VISIT(ctx, ARG)
+ * for each later deferred work of the same FN in this commit (still to run),
+ * so that the first can do the work of all (sums added once per commit); the
+ * visited ones then find nothing to do. Nothing outside a deferred run. */
+void kf_tx_defer_each_later(kf_tx *tx, kf_write_fn fn, void (*visit)(void *ctx, void *arg),
+                            void *arg);
 /* kf_tx_errmsg: the database's message for the last failure (borrowed). */
 const char *kf_tx_errmsg(kf_tx *tx);
 kf_store *kf_tx_store(kf_tx *tx);

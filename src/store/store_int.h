@@ -54,6 +54,7 @@ struct kf_tx {
     kf_store *store;
     kf_deferred *deferred;       /* in order */
     kf_deferred **deferred_tail; /* NULL: not collecting, kf_tx_defer runs at once */
+    kf_deferred *deferred_later; /* while one runs: those after it (kf_tx_defer_each_later) */
 };
 
 /* The backends' side of kf_tx_defer: kf_tx_defer_begin starts collecting;

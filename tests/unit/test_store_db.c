@@ -530,6 +530,59 @@ static void test_deferred(void **state)
     assert_int_equal(alone.later_seen, 0);
 }
 
+/* The first of several deferred works of one kind takes the later ones'
+ * (kf_tx_defer_each_later): they then find nothing to do. */
+typedef struct {
+    int items, ran, visited;
+} share_probe;
+
+static void share_take(void *ctx, void *arg)
+{
+    share_probe *later = ctx, *first = arg;
+    first->items += later->items;
+    later->items = 0;
+    first->visited++;
+}
+
+static int share_run(kf_tx *tx, void *ctx)
+{
+    share_probe *p = ctx;
+    p->ran++;
+    if (!p->items) return KF_OK;
+    kf_tx_defer_each_later(tx, share_run, share_take, p);
+    return KF_OK;
+}
+
+typedef struct {
+    share_probe share[3];
+    deferred_probe other;
+} sharing;
+
+static int write_sharing(kf_tx *tx, void *ctx)
+{
+    sharing *s = ctx;
+    int rc = kf_tx_defer(tx, share_run, &s->share[0], NULL);
+    /* another kind in between is not visited */
+    if (rc == KF_OK) rc = kf_tx_defer(tx, deferred_insert, &s->other, NULL);
+    for (int i = 1; i < 3 && rc == KF_OK; i++)
+        rc = kf_tx_defer(tx, share_run, &s->share[i], NULL);
+    return rc;
+}
+
+static void test_deferred_shared(void **state)
+{
+    fixture *f = *state;
+    sharing s = {{{1, 0, 0}, {2, 0, 0}, {4, 0, 0}}, {0}};
+    share_probe *p = s.share;
+    assert_int_equal(kf_store_write(f->s, write_sharing, &s), KF_OK);
+    assert_int_equal(s.other.ran, 1);
+    assert_int_equal(p[0].items, 7);
+    assert_int_equal(p[0].visited, 2);
+    assert_int_equal(p[1].items + p[2].items, 0);
+    assert_int_equal(p[0].ran + p[1].ran + p[2].ran, 3);
+    assert_int_equal(kf_store_write(f->s, reset_projects, NULL), KF_OK);
+}
+
 /* Bulk paths pass over a failing part with a savepoint: the part is undone,
  * the rest is kept, and on PostgreSQL the transaction is usable again. */
 static int parts_with_a_failure(kf_tx *tx, void *ctx)
@@ -887,6 +940,7 @@ static const struct CMUnitTest db_tests[] = {
     DB_TEST(test_fn_error_rolls_back, setup_migrated),
     DB_TEST(test_savepoints, setup_migrated),
     DB_TEST(test_deferred, setup_migrated),
+    DB_TEST(test_deferred_shared, setup_migrated),
     DB_TEST(test_large_transaction, setup_migrated),
     DB_TEST(test_pg_aborted_tx, setup_migrated),
     DB_TEST(test_concurrent_writers, setup_migrated),
