@@ -61,7 +61,7 @@ void kf_report_period(kf_report_kind kind, int day, int64_t end, int64_t *from, 
 /* ---- sections ---- */
 
 typedef struct {
-    const char *key, *zh, *en, *kind; /* kind: text, int, ratio, decimal, date */
+    const char *key, *zh, *en, *kind; /* kind: text, int, ratio, decimal */
 } column;
 
 static json_t *section(const kf_stats_env *env, const char *id, const char *zh, const char *en,
@@ -109,27 +109,30 @@ static json_t *change(json_t *now, json_t *before)
     return json_null();
 }
 
+enum { COUNTS, RATES, AVERAGES }; /* the overview's three tables */
+
 typedef struct {
     const char *kpi, *field, *zh, *en;
-    int ratio;
+    int table;
 } overview_item;
 
 static const overview_item overview[] = {
-    {"intake", "created", "受理工单", "Taken in", 0},
-    {"intake", "invalid", "无效诉求", "Not valid", 0},
-    {"intake", "complaints", "投诉", "Complaints", 0},
-    {"repairs", "repairs", "报修", "Repairs", 0},
-    {"repairs", "repeats", "反复维修", "Repeat repairs", 0},
-    {"closure", "closed", "关闭", "Closed", 0},
-    {"closure", "reopened", "重新打开", "Reopened", 0},
-    {"satisfaction", "follow_ups", "回访", "Follow-up calls", 0},
-    {"intake", "invalid_share", "无效诉求占比", "Invalid-request share", 1},
-    {"intake", "complaints_per_100_households", "每百户投诉", "Complaints per 100 households", 2},
-    {"repairs", "timeliness", "维修及时率", "Repair timeliness", 1},
-    {"repairs", "repeat_rate", "反复维修率", "Repeat-repair rate", 1},
-    {"closure", "first_time_close_rate", "一次关闭率", "First-time close rate", 1},
-    {"satisfaction", "satisfaction_rate", "回访满意率", "Satisfaction", 1},
-    {"satisfaction", "mean_score_overall", "平均满意度评分", "Mean overall score", 2},
+    {"intake", "created", "受理工单", "Taken in", COUNTS},
+    {"intake", "invalid", "无效诉求", "Not valid", COUNTS},
+    {"intake", "complaints", "投诉", "Complaints", COUNTS},
+    {"repairs", "repairs", "报修", "Repairs", COUNTS},
+    {"repairs", "repeats", "反复维修", "Repeat repairs", COUNTS},
+    {"closure", "closed", "关闭", "Closed", COUNTS},
+    {"closure", "reopened", "重新打开", "Reopened", COUNTS},
+    {"satisfaction", "follow_ups", "回访", "Follow-up calls", COUNTS},
+    {"intake", "invalid_share", "无效诉求占比", "Invalid-request share", RATES},
+    {"intake", "complaints_per_100_households", "每百户投诉", "Complaints per 100 households",
+     AVERAGES},
+    {"repairs", "timeliness", "维修及时率", "Repair timeliness", RATES},
+    {"repairs", "repeat_rate", "反复维修率", "Repeat-repair rate", RATES},
+    {"closure", "first_time_close_rate", "一次关闭率", "First-time close rate", RATES},
+    {"satisfaction", "satisfaction_rate", "回访满意率", "Satisfaction", RATES},
+    {"satisfaction", "mean_score_overall", "平均满意度评分", "Mean overall score", AVERAGES},
 };
 
 static const char *const kpi_names[] = {"intake", "repairs", "closure", "satisfaction"};
@@ -165,9 +168,9 @@ static int overview_sections(const kf_stats_env *env, kf_tx *tx, const kf_kpi_qu
             k++;
         json_t *a = json_object_get(rows[0][k], it->field),
                *b = json_object_get(rows[1][k], it->field);
-        add_row(it->ratio == 0   ? c
-                : it->ratio == 1 ? r
-                                 : d,
+        add_row(it->table == COUNTS  ? c
+                : it->table == RATES ? r
+                                     : d,
                 json_pack("[s, O, O, o]", english ? it->en : it->zh, a ? a : json_null(),
                           b ? b : json_null(), change(a, b)));
     }

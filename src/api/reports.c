@@ -305,7 +305,7 @@ int kf_reports_snapshot(kf_req *req, int64_t id, int64_t *project, json_t **row,
     *project = kf_stmt_i64(st, 1);
     if (!kf_req_sees_project(req, *project)) return KF_ENOTFOUND;
     *row = snapshot_row(st, NULL);
-    *body = body ? json_loads(kf_stmt_text(st, 7), 0, NULL) : NULL;
+    if (body) *body = json_loads(kf_stmt_text(st, 7), 0, NULL);
     return *row && (!body || *body) ? KF_OK : KF_EIO;
 }
 
