@@ -138,27 +138,13 @@ static void attachments_list(kf_req *req)
                          row_json);
 }
 
-/* Content-Disposition: images open in place, anything else is saved; the
- * name once as plain ASCII (others as _) and once exactly (RFC 6266/5987). */
+/* Content-Disposition: images open in place, anything else is saved
+ * (kf_reply_disposition: the name as ASCII for old clients, exactly per RFC
+ * 6266/5987, quotes, backslashes and control characters made harmless). */
 static const char *disposition(kf_req *req, const char *mime, const char *name)
 {
-    kf_buf ascii, exact;
-    kf_buf_init(&ascii, 0);
-    kf_buf_init(&exact, 0);
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-        kf_buf_printf(&ascii, "%c", *p < 0x80 && *p != '%' ? *p : '_');
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            strchr("-._~", *p))
-            kf_buf_printf(&exact, "%c", *p);
-        else
-            kf_buf_printf(&exact, "%%%02X", *p);
-    }
-    const char *out = kf_arena_printf(&req->arena, "%s; filename=\"%s\"; filename*=UTF-8''%s",
-                                      strncmp(mime, "image/", 6) == 0 ? "inline" : "attachment",
-                                      ascii.data ? ascii.data : "", exact.data ? exact.data : "");
-    kf_buf_free(&ascii);
-    kf_buf_free(&exact);
-    return out;
+    return kf_reply_disposition(&req->arena,
+                                strncmp(mime, "image/", 6) == 0 ? "inline" : "attachment", name);
 }
 
 static void attachment_download(kf_req *req)

@@ -70,6 +70,19 @@ class Attachments(DeskCase):
         notes = [e["note"] for e in self.events(t["id"]) if e["kind"] == "attachment_added"]
         self.assertEqual(notes, [a["filename"] for a, _ in made])
 
+    def test_a_name_is_refused_or_kept_harmless_in_its_header(self):
+        t = self.create(department_id=self.d)
+        for bad in ('报价"单.pdf', "报价\\单.pdf", "a/b.pdf", "报价\x01.pdf"):
+            r = self.upload(t["id"], PDF, bad, "application/pdf", expect=422)
+            self.assertIn("filename", r.json()["error"]["fields"], bad)
+        # a percent sign and a semicolon: the plain filename= has no raw %, filename*= is exact
+        a = self.upload(t["id"], PDF, "报价单; v2 %41.pdf", "application/pdf").json()
+        disp = self.as_("agent").get(a["url"]).header("Content-Disposition")
+        plain = disp.split('filename="', 1)[1].split('"', 1)[0]
+        self.assertNotIn("%", plain)
+        self.assertTrue(disp.endswith(
+            "filename*=UTF-8''%E6%8A%A5%E4%BB%B7%E5%8D%95%3B%20v2%20%2541.pdf"), disp)
+
     def test_the_same_file_twice_is_stored_once(self):
         t = self.create(department_id=self.d)
         other = self.create(department_id=self.d)
