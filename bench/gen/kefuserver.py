@@ -46,13 +46,13 @@ def build():
 
 
 class Server:
-    def __init__(self, db, tmp, demo=True):
+    def __init__(self, db, tmp, demo=True, kefu=None):
         self.log_path = os.path.join(tmp, "server.log")
         for attempt in range(3):
             self.port = free_port()
             self.log = open(self.log_path, "ab")
             self.started = time.monotonic()
-            cmd = [KEFU, "serve", "--db", db, "--listen", "127.0.0.1:%d" % self.port,
+            cmd = [kefu or KEFU, "serve", "--db", db, "--listen", "127.0.0.1:%d" % self.port,
                    "--log-level", "warn"] + (["--demo", "1"] if demo else [])
             self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log)
             for _ in range(600):
