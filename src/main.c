@@ -13,6 +13,7 @@ static int usage(FILE *out)
             "  migrate    apply pending database migrations\n"
             "  reindex    rebuild the ticket search index\n"
             "  verify     recount the KPI rollups (kefu verify rollups)\n"
+            "  gen        generate a realistic data set (kefu gen --scale ci|s|m|l)\n"
             "  report     write a weekly or monthly report to Excel or CSV\n"
             "  user       add|passwd|list user accounts\n"
             "  demo       create the demo project and accounts in an empty database\n"
@@ -35,6 +36,7 @@ int main(int argc, char **argv, char **envp)
     if (strcmp(cmd, "import") == 0) return kf_cli_import(sub_argc, sub_argv, envp);
     if (strcmp(cmd, "reindex") == 0) return kf_cli_reindex(sub_argc, sub_argv, envp);
     if (strcmp(cmd, "verify") == 0) return kf_cli_verify(sub_argc, sub_argv, envp);
+    if (strcmp(cmd, "gen") == 0) return kf_cli_gen(sub_argc, sub_argv, envp);
     if (strcmp(cmd, "report") == 0) return kf_cli_report(sub_argc, sub_argv, envp);
     if (strcmp(cmd, "routes") == 0) return kf_cli_routes(sub_argc, sub_argv, envp);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

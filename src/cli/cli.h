@@ -17,6 +17,7 @@ int kf_cli_import(int argc, char **argv, char **envp);
 int kf_cli_reindex(int argc, char **argv, char **envp);
 int kf_cli_verify(int argc, char **argv, char **envp);
 int kf_cli_report(int argc, char **argv, char **envp);
+int kf_cli_gen(int argc, char **argv, char **envp);
 
 /* kf_cli_config: defaults, config file, environment, flags into CFG. Returns 0
  * to go on; 1 after printing USAGE for --help (with every option when

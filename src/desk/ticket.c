@@ -180,7 +180,7 @@ static int read_row(kf_stmt *st, kf_ticket *t)
 /* ---- queue counts ---- */
 
 /* The buckets an open ticket counts in (see the ticket_counts table). */
-static json_t *buckets_of(const kf_ticket *t)
+json_t *kf_ticket_buckets(const kf_ticket *t)
 {
     json_t *b = json_array();
     if (!kf_ticket_i(t, "is_open")) return b;
@@ -237,7 +237,7 @@ static int by_bucket(const void *a, const void *b)
  * PostgreSQL and cannot deadlock. */
 static int update_counts(kf_tx *tx, kf_ticket *t)
 {
-    json_t *after = buckets_of(t);
+    json_t *after = kf_ticket_buckets(t);
     if (!after) return KF_EIO;
     count_change changes[16];
     size_t n = 0, i;
@@ -364,7 +364,7 @@ static int save_clock(kf_tx *tx, int64_t ticket, kf_clock *c)
 
 /* The earliest open deadline and the next alarm, kept on the row so that
  * finding due work is an index range scan. */
-static void compute_next(kf_ticket *t)
+void kf_ticket_compute_next(kf_ticket *t)
 {
     int64_t next_due = 0, next_alarm = 0;
     for (int m = 0; m < KF_MS_COUNT; m++) {
@@ -378,7 +378,7 @@ static void compute_next(kf_ticket *t)
     kf_ticket_set_i(t, "next_alarm_at", next_alarm);
 }
 
-static int save_clocks(kf_tx *tx, kf_ticket *t)
+int kf_ticket_save_clocks(kf_tx *tx, kf_ticket *t)
 {
     for (int m = 0; m < KF_MS_COUNT; m++) {
         if (!t->has_clock[m]) continue;
@@ -390,10 +390,10 @@ static int save_clocks(kf_tx *tx, kf_ticket *t)
 
 /* ---- the row ---- */
 
-int kf_ticket_insert(kf_tx *tx, kf_ticket *t, const kf_workcal *cal)
+int kf_ticket_insert_row(kf_tx *tx, kf_ticket *t)
 {
     kf_stmt *st;
-    compute_next(t);
+    kf_ticket_compute_next(t);
     int rc = kf_tx_prepare(tx, KF_INSERT_ID(tx, INSERT_SQL), &st);
     if (rc != KF_OK) return rc;
     for (size_t i = 1; i < NCOLUMNS; i++)
@@ -401,7 +401,14 @@ int kf_ticket_insert(kf_tx *tx, kf_ticket *t, const kf_workcal *cal)
     int64_t id = 0;
     if ((rc = kf_stmt_insert_step(st, &id)) != KF_OK) return rc;
     kf_ticket_set_i(t, "id", id);
-    rc = save_clocks(tx, t);
+    return KF_OK;
+}
+
+int kf_ticket_insert(kf_tx *tx, kf_ticket *t, const kf_workcal *cal)
+{
+    int rc = kf_ticket_insert_row(tx, t);
+    if (rc != KF_OK) return rc;
+    rc = kf_ticket_save_clocks(tx, t);
     if (rc == KF_OK) rc = update_counts(tx, t);
     return rc == KF_OK ? kf_ticket_facts_record(tx, t, cal, kf_ticket_i(t, "created_at")) : rc;
 }
@@ -416,7 +423,7 @@ static int load(kf_tx *tx, int64_t id, kf_ticket *t)
     if (rc != KF_ROW) return rc == KF_DONE ? KF_ENOTFOUND : rc;
     rc = read_row(st, t);
     if (rc != KF_OK) return rc;
-    t->before_counts = buckets_of(t);
+    t->before_counts = kf_ticket_buckets(t);
     if (!t->before_counts) return KF_EIO;
     rc = load_clocks(tx, t);
     if (rc == KF_OK) kf_ticket_facts_mark(t, 0);
@@ -452,7 +459,7 @@ int kf_ticket_save(kf_tx *tx, kf_ticket *t, const kf_workcal *cal, int64_t now)
 {
     kf_ticket_set_i(t, "updated_at", now);
     kf_ticket_set_i(t, "is_open", kf_ticket_state_open(kf_ticket_status(t)));
-    compute_next(t);
+    kf_ticket_compute_next(t);
     kf_stmt *st;
     int rc = kf_tx_prepare(tx, update_sql, &st);
     if (rc != KF_OK) return rc;
@@ -467,7 +474,7 @@ int kf_ticket_save(kf_tx *tx, kf_ticket *t, const kf_workcal *cal, int64_t now)
     kf_stmt_bind_i64(st, idx, kf_ticket_i(t, "id"));
     rc = kf_stmt_step(st);
     if (rc != KF_DONE) return rc == KF_ROW ? KF_EDB : rc;
-    rc = save_clocks(tx, t);
+    rc = kf_ticket_save_clocks(tx, t);
     if (rc == KF_OK) rc = update_counts(tx, t);
     return rc == KF_OK ? kf_ticket_facts_record(tx, t, cal, now) : rc;
 }

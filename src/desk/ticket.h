@@ -55,6 +55,17 @@ int kf_ticket_new(kf_ticket *t, int64_t project, int64_t now);
 /* kf_ticket_insert: writes the new row (sets "id"), its clocks and the
  * facts of its intake, counted in CAL's zone. */
 int kf_ticket_insert(kf_tx *tx, kf_ticket *t, const kf_workcal *cal);
+/* kf_ticket_insert_row: the row alone (its next deadline and alarm from the
+ * clocks; sets "id"): what kf_ticket_insert starts with, for a bulk loader
+ * (src/gen) that writes the clocks, counts and facts itself. */
+int kf_ticket_insert_row(kf_tx *tx, kf_ticket *t);
+/* kf_ticket_save_clocks: inserts or updates the ticket's clocks. */
+int kf_ticket_save_clocks(kf_tx *tx, kf_ticket *t);
+/* kf_ticket_compute_next: the row's next_due_at and next_alarm_at from its clocks. */
+void kf_ticket_compute_next(kf_ticket *t);
+/* kf_ticket_buckets: the queue-count buckets ("open", "dept:3", …) the
+ * ticket counts in as it stands; a new array reference. */
+json_t *kf_ticket_buckets(const kf_ticket *t);
 /* kf_ticket_lock: takes ID for writing: checks VERSION when it is not 0
  * (KF_ESTALE when it differs), bumps the version, loads row and clocks.
  * KF_ENOTFOUND when there is no such ticket. */
@@ -80,6 +91,12 @@ void kf_ticket_facts_mark(kf_ticket *t, int fresh);
 /* kf_ticket_facts_round_ended: clock M is about to start afresh (a reopen):
  * its outcome, if this write decided it, is counted now. */
 void kf_ticket_facts_round_ended(kf_ticket *t, int m, const kf_workcal *cal, int64_t now);
+/* kf_ticket_facts_collect: the facts of the change since the mark into OUT
+ * (room for KF_TICKET_FACTS_MAX), without their building and without
+ * touching the database or the mark; returns how many. */
+#define KF_TICKET_FACTS_MAX (8 + 2 * KF_MS_COUNT + KF_ROLLUP_EXTRA_MAX)
+size_t kf_ticket_facts_collect(const kf_ticket *t, const kf_workcal *cal, int64_t now,
+                               kf_fact *out);
 /* kf_ticket_facts_record: the facts of the change since the mark. */
 int kf_ticket_facts_record(kf_tx *tx, kf_ticket *t, const kf_workcal *cal, int64_t now);
 

@@ -70,7 +70,7 @@ void kf_ticket_facts_round_ended(kf_ticket *t, int m, const kf_workcal *cal, int
     t->mark.decided[m] = t->mark.met[m] = 0; /* the next round is counted afresh */
 }
 
-#define MAX_FACTS (8 + 2 * KF_MS_COUNT + KF_ROLLUP_EXTRA_MAX)
+#define MAX_FACTS KF_TICKET_FACTS_MAX
 
 typedef struct {
     kf_fact f[MAX_FACTS];
@@ -142,7 +142,7 @@ static void clocks(fact_list *l, const kf_ticket *t, const kf_workcal *cal, int6
     }
 }
 
-int kf_ticket_facts_record(kf_tx *tx, kf_ticket *t, const kf_workcal *cal, int64_t now)
+size_t kf_ticket_facts_collect(const kf_ticket *t, const kf_workcal *cal, int64_t now, kf_fact *out)
 {
     fact_list l;
     l.n = 0;
@@ -163,16 +163,24 @@ int kf_ticket_facts_record(kf_tx *tx, kf_ticket *t, const kf_workcal *cal, int64
     clocks(&l, t, cal, now);
     for (int i = 0; i < t->nextra; i++)
         add(&l, t->extra[i].metric, t->extra[i].value, t->extra[i].minutes);
+    memcpy(out, l.f, l.n * sizeof(kf_fact));
+    return l.n;
+}
+
+int kf_ticket_facts_record(kf_tx *tx, kf_ticket *t, const kf_workcal *cal, int64_t now)
+{
+    kf_fact f[MAX_FACTS];
+    size_t n = kf_ticket_facts_collect(t, cal, now, f);
     int rc = KF_OK;
     int64_t unit = kf_ticket_i(t, "unit_id");
-    if (l.n && unit) {
+    if (n && unit) {
         int64_t building = 0;
         rc = kf_tx_i64(tx, &building, "SELECT building_id FROM units WHERE id = ?", "i", unit);
         if (rc == KF_ENOTFOUND) rc = KF_OK;
-        for (size_t i = 0; i < l.n; i++)
-            l.f[i].building = building;
+        for (size_t i = 0; i < n; i++)
+            f[i].building = building;
     }
-    if (rc == KF_OK) rc = kf_rollup_record(tx, l.f, l.n);
+    if (rc == KF_OK) rc = kf_rollup_record(tx, f, n);
     if (rc == KF_OK) kf_ticket_facts_mark(t, 0); /* a second save counts only what follows */
     return rc;
 }

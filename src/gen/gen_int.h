@@ -1,0 +1,127 @@
+/* Shared internals of src/gen: the world the tickets happen in (world.c),
+ * a ticket's life (life.c), and the bulk writer (load.c). One kf_gen holds
+ * everything of a run; nothing is global. */
+#ifndef KF_GEN_INT_H
+#define KF_GEN_INT_H
+
+#include "desk/calendar.h"
+#include "desk/ticket.h"
+#include "gen/gen.h"
+#include "gen/prng.h"
+
+#include <stdint.h>
+
+#define GEN_RECENT    8  /* per unit: the latest repairs and complaints (repeat check) */
+#define GEN_MEMBERS   8  /* technicians per department, at most */
+#define GEN_MAX_CATS  32 /* ticket categories known */
+#define GEN_NTYPES    6
+#define GEN_NSEV      2
+#define GEN_NWARRANTY 4 /* no unit, no warranty recorded, inside, outside */
+
+typedef struct {
+    int64_t id, category, at;
+} gen_recent;
+
+typedef struct {
+    int64_t id, building, person;
+    char warranty_end[16]; /* "" when none */
+    char name[16], mobile[12];
+    gen_recent recent[GEN_RECENT];
+} gen_unit;
+
+typedef struct {
+    int64_t id;
+    const char *kind;
+    int64_t members[GEN_MEMBERS]; /* user ids, ascending */
+    int nmembers;
+    int64_t last; /* round-robin: the last member picked */
+} gen_dept;
+
+typedef struct {
+    int known, n;
+    int64_t policy;
+    kf_sla_target targets[KF_MS_COUNT];
+} gen_policy;
+
+typedef struct {
+    int known;
+    int64_t rule, department;
+} gen_route;
+
+typedef struct {
+    int64_t id;
+    kf_desk_calendar *cal;
+    gen_unit *units;
+    size_t nunits;
+    gen_dept depts[3];
+    int ndepts;
+    gen_policy *policies; /* [type][severity][category] */
+    gen_route *routes;    /* [type][severity][category][warranty] */
+    /* the latest repairs (unit index, category index): a repeat picks one */
+    int32_t ring_unit[32], ring_cat[32];
+    int ring_n, ring_pos;
+} gen_project;
+
+/* One rollup row being summed. */
+typedef struct {
+    int64_t project, day, category, building, department, person, n, total;
+    int16_t metric; /* index in gen_metrics; -1: empty slot */
+    int8_t type;
+    char grain;
+} gen_rollup;
+
+typedef struct {
+    int64_t project, stripe;
+    char bucket[32];
+} gen_count;
+
+typedef struct {
+    kf_gen_opts o;
+    kf_rng rng;
+    kf_store *store;
+    kf_tz_cache *tzc;
+    int64_t now, start;
+    /* users */
+    int64_t agent, supervisor, manager, technician;
+    /* categories */
+    int64_t cat_id[GEN_MAX_CATS], cat_parent[GEN_MAX_CATS];
+    const char *cat_code[GEN_MAX_CATS];
+    int ncats;
+    gen_project *projects;
+    int nprojects;
+    /* ids the loader expects next (fresh tables) */
+    int64_t next_ticket, next_follow_up, next_charge;
+    /* sums kept until the end */
+    gen_rollup *rollups;
+    size_t rollup_cap, rollup_n;
+    gen_count *counts;
+    size_t count_cap, count_n;
+    kf_gen_summary sum;
+    char *err;
+    size_t errlen;
+} kf_gen;
+
+extern const char *const gen_metrics[]; /* every metric kept, NULL-terminated */
+extern const char *const gen_types[];   /* kf_ticket_types' order */
+
+/* world.c */
+int gen_world(kf_gen *g);
+void gen_world_free(kf_gen *g);
+int gen_cat_index(const kf_gen *g, const char *code); /* -1 if unknown */
+/* gen_policy_for / gen_route_for: the server's own choice (kf_ticket_policy,
+ * kf_desk_route) for a ticket like T, computed once per kind of ticket. */
+int gen_policy_for(kf_gen *g, kf_tx *tx, gen_project *p, int type, int sev, int cat,
+                   const gen_policy **out);
+int gen_route_for(kf_gen *g, kf_tx *tx, gen_project *p, int type, int sev, int cat,
+                  const gen_unit *u, int64_t now, const gen_route **out);
+void gen_date(const kf_desk_calendar *cal, int64_t ms, char out[16]);
+
+/* life.c: generates and writes tickets [FROM, FROM + N) of the run. */
+int gen_tickets(kf_gen *g, kf_tx *tx, int64_t from, int64_t n);
+
+/* load.c */
+void gen_rollup_add(kf_gen *g, const kf_fact *f, int8_t type);
+void gen_count_add(kf_gen *g, int64_t project, const char *bucket, int64_t stripe);
+int gen_finish(kf_gen *g);
+
+#endif
