@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 #include "core/err.h"
+#include "core/timeutil.h"
 #include "gen/gen.h"
 
 #include <stdio.h>
@@ -11,13 +12,14 @@
 
 static const char usage[] =
     "Usage: kefu gen [--db URL] --scale ci|s|m|l|xl [--tickets N] [--seed N] [--projects P]\n"
-    "                [--years Y]\n\n"
+    "                [--years Y] [--now TIME]\n\n"
     "Writes the demo project and accounts (as kefu demo), more projects with buildings,\n"
     "units, owners, departments, technicians and crews, and Y years (default 3) of tickets\n"
     "ending now, with their clocks, events, follow-up calls, facts, rollups, queue counts\n"
     "and search index. Scales: ci 10,000 tickets, s 100,000, m 1,000,000, l and xl\n"
     "10,000,000 (--tickets overrides). The same --seed (default 1) gives the same data.\n"
-    "Refuses a database that has tickets already.\n";
+    "--now (RFC 3339) ends the history there instead of now: the same seed and --now\n"
+    "give byte-identical data. Refuses a database that has tickets already.\n";
 
 static int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 {
@@ -35,9 +37,11 @@ int kf_cli_gen(int argc, char **argv, char **envp)
             fputs(usage, stdout);
             return 0;
         }
-    const char *scale = NULL, *tickets = NULL, *seed = NULL, *projects = NULL, *years = NULL;
-    kf_cli_flag flags[] = {{"scale", &scale},       {"tickets", &tickets}, {"seed", &seed},
-                           {"projects", &projects}, {"years", &years},     {NULL, NULL}};
+    const char *scale = NULL, *tickets = NULL, *seed = NULL, *projects = NULL, *years = NULL,
+               *now = NULL;
+    kf_cli_flag flags[] = {
+        {"scale", &scale}, {"tickets", &tickets}, {"seed", &seed}, {"projects", &projects},
+        {"years", &years}, {"now", &now},         {NULL, NULL}};
     static const struct {
         const char *name;
         int64_t tickets;
@@ -77,6 +81,7 @@ int kf_cli_gen(int argc, char **argv, char **envp)
         if (parse_i64(years, 1, 20, &v)) bad = "bad --years (1–20)";
         o.years = (int)v;
     }
+    if (!bad && now && kf_time_parse(now, &o.now) != 0) bad = "bad --now (RFC 3339)";
     if (!o.projects) o.projects = o.tickets >= 5000000 ? 20 : o.tickets >= 500000 ? 10 : 3;
     if (bad) {
         fprintf(stderr, "kefu gen: %s\n", bad);
