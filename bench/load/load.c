@@ -27,8 +27,10 @@
 
 #define MAX_OPS     32
 #define MAX_HEADERS 8
-#define BUCKETS     4096 /* latency histogram: 50 µs steps up to ~200 ms, then overflow */
-#define BUCKET_US   50
+/* latency histogram: 50 µs steps to 200 ms, then 1 ms steps to 10 s, then overflow */
+#define FINE_BUCKETS 4000
+#define FINE_US      50
+#define BUCKETS      (FINE_BUCKETS + 9800)
 
 typedef struct {
     char *name;
@@ -130,7 +132,8 @@ static void record(worker *w, conn *c, double done)
 {
     op_stats *s = &w->stats[c->op];
     uint64_t us = (uint64_t)((done - c->started) * 1e6);
-    size_t b = us / BUCKET_US;
+    size_t b = us < FINE_BUCKETS * FINE_US ? us / FINE_US
+                                           : FINE_BUCKETS + (us - FINE_BUCKETS * FINE_US) / 1000;
     s->hist[b < BUCKETS ? b : BUCKETS]++;
     s->count++;
     if (us > s->max_us) s->max_us = us;
@@ -268,7 +271,9 @@ static double quantile(const op_stats *s, double q)
     uint64_t want = (uint64_t)(q * (double)s->count + 0.5), seen = 0;
     for (int b = 0; b <= BUCKETS; b++) {
         seen += s->hist[b];
-        if (seen >= want && seen > 0) return (double)((b + 1) * BUCKET_US) / 1000.0;
+        if (seen >= want && seen > 0)
+            return b < FINE_BUCKETS ? (double)((b + 1) * FINE_US) / 1000.0
+                                    : 200.0 + (double)(b - FINE_BUCKETS + 1);
     }
     return (double)s->max_us / 1000.0;
 }
