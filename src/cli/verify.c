@@ -19,32 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const metrics[] = {KF_M_CREATED,
-                                      KF_M_INVALID,
-                                      KF_M_RECEIVED,
-                                      KF_M_TRANSFERRED,
-                                      KF_M_RETURNED,
-                                      KF_M_RESOLVED,
-                                      KF_M_CLOSED,
-                                      KF_M_REOPENED,
-                                      KF_M_FOLLOW_UP,
-                                      KF_M_SCORE_OVERALL,
-                                      KF_M_SCORE_TIMELINESS,
-                                      KF_M_SCORE_ATTITUDE,
-                                      "clock.acknowledge",
-                                      "clock.contact",
-                                      "clock.plan",
-                                      "clock.resolve",
-                                      "clock.follow_up",
-                                      "clock.onsite",
-                                      "reach.acknowledge",
-                                      "reach.contact",
-                                      "reach.plan",
-                                      "reach.resolve",
-                                      "reach.follow_up",
-                                      "reach.onsite",
-                                      NULL};
-
 #define FACT_SUMS                                                                                  \
     "SELECT project_id, day, type,"                                                                \
     " CASE WHEN CAST(? AS TEXT) = 'd' THEN 0 ELSE category_id END,"                                \
@@ -169,12 +143,13 @@ static int verify(kf_store *s, int64_t *found)
     kf_tx *tx;
     int rc = kf_store_read_begin(s, &tx);
     if (rc != KF_OK) return rc;
-    for (size_t i = 0; metrics[i] && rc == KF_OK; i++) {
-        const char *grains = kf_rollup_grains(metrics[i]);
+    const char *metric;
+    for (size_t i = 0; (metric = kf_rollup_metric(i)) && rc == KF_OK; i++) {
+        const char *grains = kf_rollup_grains(metric);
         for (const char *g = grains; g && *g && rc == KF_OK; g++) {
             char grain[2] = {*g, 0};
-            rc = differences(tx, metrics[i], grain, 1, found);
-            if (rc == KF_OK) rc = differences(tx, metrics[i], grain, 0, found);
+            rc = differences(tx, metric, grain, 1, found);
+            if (rc == KF_OK) rc = differences(tx, metric, grain, 0, found);
         }
     }
     int64_t epoch = 0;

@@ -44,6 +44,11 @@ const char *kf_rollup_reach_metric(int m)
     return m >= 0 && m < KF_MS_COUNT ? reach_metrics[m] : NULL;
 }
 
+const char *kf_rollup_metric(size_t i)
+{
+    return i < sizeof(kept) / sizeof(kept[0]) ? kept[i].metric : NULL;
+}
+
 const char *kf_rollup_grains(const char *metric)
 {
     for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)

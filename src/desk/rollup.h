@@ -17,6 +17,7 @@
 #include "domain/workcal.h"
 #include "store/store.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* What the facts of a write compare: the ticket as it was loaded. */
@@ -57,6 +58,10 @@ typedef struct {
  * missed (only the minutes). NULL for an unknown M. */
 const char *kf_rollup_clock_metric(int m);
 const char *kf_rollup_reach_metric(int m);
+
+/* kf_rollup_metric: the I-th metric kept (0 …), NULL past the last: every
+ * metric, for whoever walks them all (kefu verify, kefu gen). */
+const char *kf_rollup_metric(size_t i);
 
 /* kf_rollup_grains: the grains ("p", "b", "d" letters) a metric is summed
  * at; NULL for a metric that is not kept. */

@@ -65,7 +65,7 @@ typedef struct {
 /* One rollup row being summed. */
 typedef struct {
     int64_t project, day, category, building, department, person, n, total;
-    int16_t metric; /* index in gen_metrics; -1: empty slot */
+    int16_t metric; /* index of kf_rollup_metric; -1: empty slot */
     int8_t type;
     char grain;
 } gen_rollup;
@@ -101,8 +101,7 @@ typedef struct {
     size_t errlen;
 } kf_gen;
 
-extern const char *const gen_metrics[]; /* every metric kept, NULL-terminated */
-extern const char *const gen_types[];   /* kf_ticket_types' order */
+extern const char *const gen_types[]; /* kf_ticket_types' order */
 
 /* world.c */
 int gen_world(kf_gen *g);

@@ -15,36 +15,11 @@
 #include <string.h>
 #include <time.h>
 
-const char *const gen_metrics[] = {KF_M_CREATED,
-                                   KF_M_INVALID,
-                                   KF_M_RECEIVED,
-                                   KF_M_TRANSFERRED,
-                                   KF_M_RETURNED,
-                                   KF_M_RESOLVED,
-                                   KF_M_CLOSED,
-                                   KF_M_REOPENED,
-                                   KF_M_FOLLOW_UP,
-                                   KF_M_SCORE_OVERALL,
-                                   KF_M_SCORE_TIMELINESS,
-                                   KF_M_SCORE_ATTITUDE,
-                                   "clock.acknowledge",
-                                   "clock.contact",
-                                   "clock.plan",
-                                   "clock.resolve",
-                                   "clock.follow_up",
-                                   "clock.onsite",
-                                   "reach.acknowledge",
-                                   "reach.contact",
-                                   "reach.plan",
-                                   "reach.resolve",
-                                   "reach.follow_up",
-                                   "reach.onsite",
-                                   NULL};
-
 static int metric_index(const char *m)
 {
-    for (int i = 0; gen_metrics[i]; i++)
-        if (gen_metrics[i] == m || strcmp(gen_metrics[i], m) == 0) return i;
+    const char *k;
+    for (int i = 0; (k = kf_rollup_metric((size_t)i)); i++)
+        if (k == m || strcmp(k, m) == 0) return i;
     return -1;
 }
 
@@ -169,9 +144,9 @@ static int write_sums(kf_tx *tx, void *ctx)
                         "INSERT INTO ticket_rollups (project_id, metric, grain, day, type,"
                         " category_id, building_id, department_id, person_id, n, total)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        "issisiiiiii", r->project, gen_metrics[r->metric], grain, r->day,
-                        gen_types[r->type], r->category, r->building, r->department, r->person,
-                        r->n, r->total);
+                        "issisiiiiii", r->project, kf_rollup_metric((size_t)r->metric), grain,
+                        r->day, gen_types[r->type], r->category, r->building, r->department,
+                        r->person, r->n, r->total);
     }
     for (size_t i = 0; i < g->count_n && rc == KF_OK;) {
         size_t j = i;

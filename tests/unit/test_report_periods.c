@@ -107,6 +107,10 @@ static void metrics_and_their_grains(void **state)
     assert_string_equal(kf_rollup_clock_metric(0), "clock.acknowledge");
     assert_string_equal(kf_rollup_reach_metric(5), "reach.onsite");
     assert_null(kf_rollup_grains("nothing"));
+    size_t n = 0;
+    for (const char *m; (m = kf_rollup_metric(n)); n++)
+        assert_non_null(kf_rollup_grains(m));
+    assert_int_equal(n, 24); /* 12 counts, 6 clocks, 6 late reaches */
     assert_null(kf_rollup_clock_metric(6));
     kf_kpi_query q = {.project = 1, .by = KF_BY_DEPARTMENT, .category = 3};
     const char *field = NULL;
