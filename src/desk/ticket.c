@@ -297,6 +297,7 @@ static int load_clocks(kf_tx *tx, kf_ticket *t)
         for (int i = 0; i < 10; i++)
             *times[i] = kf_stmt_isnull(st, 9 + i) ? 0 : kf_stmt_i64(st, 9 + i);
         t->has_clock[m] = 1;
+        t->stored[m] = *c;
     }
     t->clocks_loaded = 1;
     return rc == KF_DONE ? KF_OK : rc;
@@ -378,12 +379,31 @@ void kf_ticket_compute_next(kf_ticket *t)
     kf_ticket_set_i(t, "next_alarm_at", next_alarm);
 }
 
+/* Field by field (a struct's padding is no part of it). */
+static int clock_same(const kf_clock *a, const kf_clock *b)
+{
+    return a->id == b->id && a->t.milestone == b->t.milestone && a->t.basis == b->t.basis &&
+           a->t.target_ms == b->t.target_ms && a->t.remind_percent == b->t.remind_percent &&
+           a->t.escalate_after_ms == b->t.escalate_after_ms &&
+           a->t.pause_on_hold == b->t.pause_on_hold &&
+           a->t.restart_on_reopen == b->t.restart_on_reopen && a->state == b->state &&
+           a->started_at == b->started_at && a->due_at == b->due_at && a->met_at == b->met_at &&
+           a->paused_at == b->paused_at && a->paused_ms == b->paused_ms &&
+           a->remind_at == b->remind_at && a->reminded_at == b->reminded_at &&
+           a->breached_at == b->breached_at && a->escalate_at == b->escalate_at &&
+           a->escalated_at == b->escalated_at;
+}
+
 int kf_ticket_save_clocks(kf_tx *tx, kf_ticket *t)
 {
     for (int m = 0; m < KF_MS_COUNT; m++) {
-        if (!t->has_clock[m]) continue;
+        /* a write that leaves a clock as stored (a note, most steps for most
+         * clocks) does not rewrite its row */
+        if (!t->has_clock[m] || (t->clocks[m].id && clock_same(&t->clocks[m], &t->stored[m])))
+            continue;
         int rc = save_clock(tx, kf_ticket_i(t, "id"), &t->clocks[m]);
         if (rc != KF_OK) return rc;
+        t->stored[m] = t->clocks[m];
     }
     return KF_OK;
 }

@@ -29,6 +29,8 @@ typedef struct {
     json_t *row;           /* every column; owned */
     json_t *before_counts; /* the queue buckets the row was in when loaded (owned) */
     kf_clock clocks[KF_MS_COUNT];
+    kf_clock
+        stored[KF_MS_COUNT]; /* each clock as its row holds it: unchanged ones are not written */
     int has_clock[KF_MS_COUNT];
     int clocks_loaded;
     /* the category and its ancestors, read once for policy and routing
