@@ -302,9 +302,11 @@ static int note_action_write(kf_tx *tx, void *ctx)
 }
 
 /* Reads {note (required when NOTE_REQUIRED), version} and runs APPLY on
- * the ticket as the request's write; answers the ticket. */
+ * the ticket as the request's write (or WRITE, when given, instead of
+ * kf_ticket_with); answers the ticket. */
 static void run_note_action(kf_req *req, int note_required,
-                            int (*apply)(kf_tx *, void *, kf_ticket *, const kf_desk_calendar *))
+                            int (*apply)(kf_tx *, void *, kf_ticket *, const kf_desk_calendar *),
+                            kf_write_fn write)
 {
     static const char *const fields[] = {"note", "version", NULL};
     kf_input in;
@@ -314,7 +316,7 @@ static void run_note_action(kf_req *req, int note_required,
     a.ti.note = kf_input_str(&in, "note", note_required, note_required, 2000);
     kf_input_i64(&in, "version", 0, 1, INT64_MAX, &a.ti.job.version);
     if (kf_input_end(&in) != 0) return;
-    kf_ticket_job_run(req, &a.ti.job, note_action_write, 200);
+    kf_ticket_job_run(req, &a.ti.job, write ? write : note_action_write, 200);
 }
 
 static int onsite_cb(kf_tx *tx, void *ctx, kf_ticket *t, const kf_desk_calendar *cal)
@@ -333,7 +335,7 @@ static int onsite_cb(kf_tx *tx, void *ctx, kf_ticket *t, const kf_desk_calendar 
 
 static void ticket_onsite(kf_req *req)
 {
-    run_note_action(req, 1, onsite_cb);
+    run_note_action(req, 1, onsite_cb, NULL);
 }
 
 /* ---- chasers (催单) ---- */
@@ -365,24 +367,32 @@ static int chase_cb(kf_tx *tx, void *ctx, kf_ticket *t, const kf_desk_calendar *
 
 static void ticket_chase(kf_req *req)
 {
-    run_note_action(req, 0, chase_cb);
+    run_note_action(req, 0, chase_cb, NULL);
 }
 
 /* ---- notes (备注) ---- */
 
 /* A note on the timeline, on an open or an ended ticket (a later call, a
- * finding); searched with the ticket. */
-static int note_cb(kf_tx *tx, void *ctx, kf_ticket *t, const kf_desk_calendar *cal)
+ * finding); searched with the ticket. It changes nothing the ticket's row,
+ * clocks, counts or facts hold, so it only touches the ticket instead of
+ * loading and saving it: a save rewrites every index on tickets (measured:
+ * a note cost ~420 µs of server time that way). */
+static int note_write(kf_tx *tx, void *ctx)
 {
-    (void)cal;
-    transition_input *ti = ctx;
-    return kf_ticket_event(tx, kf_ticket_i(t, "id"), ti->job.actor, "note", NULL, NULL, ti->note,
-                           NULL, ti->job.now);
+    note_action *a = ctx;
+    kf_ticket_job *j = &a->ti.job;
+    int64_t project = 0;
+    int rc = kf_ticket_touch(tx, j->id, j->version, j->now, &project);
+    if (rc == KF_OK && !kf_req_sees_project(j->req, project)) rc = KF_ENOTFOUND;
+    if (rc == KF_OK)
+        rc = kf_ticket_event(tx, j->id, j->actor, "note", NULL, NULL, a->ti.note, NULL, j->now);
+    if (rc == KF_OK) j->shown = j->id;
+    return rc;
 }
 
 static void ticket_note(kf_req *req)
 {
-    run_note_action(req, 1, note_cb);
+    run_note_action(req, 1, NULL, note_write);
 }
 
 /* ---- follow-up calls (回访) ---- */

@@ -14,50 +14,93 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *id_or_null(int64_t v)
+/* A list answer's ceiling: 200 rows of short text stay far below it. */
+#define PAGE_MAX ((size_t)8 << 20)
+
+void kf_list_page_init(kf_list_page *page)
 {
-    return v ? json_integer(v) : json_null();
+    memset(page, 0, sizeof(*page));
+    kf_buf_init(&page->items, PAGE_MAX);
+    kf_jsonw_init(&page->w, &page->items);
+    kf_jsonw_object(&page->w);
+    kf_jsonw_key(&page->w, "items");
+    kf_jsonw_array(&page->w);
 }
 
-/* The short form of a ticket in a list (KF_LIST_COLUMNS). New reference. */
-static json_t *summary_row(kf_stmt *st)
+void kf_list_page_free(kf_list_page *page)
 {
-    return json_pack(
-        "{s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:o, s:s, s:o, s:o, s:I}", "id",
-        (json_int_t)kf_stmt_i64(st, 0), "project_id", (json_int_t)kf_stmt_i64(st, 1), "type",
-        kf_stmt_text(st, 2), "severity", kf_stmt_text(st, 3), "status", kf_stmt_text(st, 4),
-        "subject", kf_stmt_text(st, 5), "category_id", id_or_null(kf_stmt_i64(st, 6)),
-        "department_id", id_or_null(kf_stmt_i64(st, 7)), "assignee_id",
-        id_or_null(kf_stmt_i64(st, 8)), "escalation_level", (json_int_t)kf_stmt_i64(st, 9),
-        "next_due_at", kf_api_time(kf_stmt_i64(st, 10)), "unit_id", id_or_null(kf_stmt_i64(st, 11)),
-        "caller_name", kf_stmt_text(st, 12) ? kf_stmt_text(st, 12) : "", "created_at",
-        kf_api_time(kf_stmt_i64(st, 13)), "updated_at", kf_api_time(kf_stmt_i64(st, 14)), "version",
-        (json_int_t)kf_stmt_i64(st, 15));
+    kf_buf_free(&page->items);
 }
 
+/* The short form of a ticket in a list (KF_LIST_COLUMNS). */
 void kf_list_page_add(kf_list_page *page, kf_stmt *st)
 {
-    if (!page->items) page->items = json_array();
-    json_array_append_new(page->items, summary_row(st));
+    kf_jsonw *w = &page->w;
+    const char *caller = kf_stmt_text(st, 12);
+    kf_jsonw_object(w);
+    kf_jsonw_key(w, "id");
+    kf_jsonw_int(w, kf_stmt_i64(st, 0));
+    kf_jsonw_key(w, "project_id");
+    kf_jsonw_int(w, kf_stmt_i64(st, 1));
+    kf_jsonw_key(w, "type");
+    kf_jsonw_str(w, kf_stmt_text(st, 2));
+    kf_jsonw_key(w, "severity");
+    kf_jsonw_str(w, kf_stmt_text(st, 3));
+    kf_jsonw_key(w, "status");
+    kf_jsonw_str(w, kf_stmt_text(st, 4));
+    kf_jsonw_key(w, "subject");
+    kf_jsonw_str(w, kf_stmt_text(st, 5));
+    kf_jsonw_key(w, "category_id");
+    kf_jsonw_id(w, kf_stmt_i64(st, 6));
+    kf_jsonw_key(w, "department_id");
+    kf_jsonw_id(w, kf_stmt_i64(st, 7));
+    kf_jsonw_key(w, "assignee_id");
+    kf_jsonw_id(w, kf_stmt_i64(st, 8));
+    kf_jsonw_key(w, "escalation_level");
+    kf_jsonw_int(w, kf_stmt_i64(st, 9));
+    kf_jsonw_key(w, "next_due_at");
+    kf_jsonw_time(w, kf_stmt_i64(st, 10));
+    kf_jsonw_key(w, "unit_id");
+    kf_jsonw_id(w, kf_stmt_i64(st, 11));
+    kf_jsonw_key(w, "caller_name");
+    kf_jsonw_str(w, caller ? caller : "");
+    kf_jsonw_key(w, "created_at");
+    kf_jsonw_time(w, kf_stmt_i64(st, 13));
+    kf_jsonw_key(w, "updated_at");
+    kf_jsonw_time(w, kf_stmt_i64(st, 14));
+    kf_jsonw_key(w, "version");
+    kf_jsonw_int(w, kf_stmt_i64(st, 15));
+    kf_jsonw_end(w);
+    page->n++;
     page->last_id = kf_stmt_i64(st, 0);
     page->last_due = kf_stmt_i64(st, 10);
 }
 
 void kf_list_page_reply(kf_req *req, kf_list_page *page, const kf_list_query *lq, int by_due)
 {
-    json_t *items = page->items ? page->items : json_array();
-    page->items = NULL;
-    json_t *next = json_null();
-    if ((int64_t)json_array_size(items) == lq->limit) {
+    kf_jsonw *w = &page->w;
+    kf_jsonw_end(w);
+    kf_jsonw_key(w, "next_cursor");
+    if (page->n == lq->limit) {
         char buf[48];
         if (by_due)
             snprintf(buf, sizeof(buf), "%lld.%lld", (long long)page->last_due,
                      (long long)page->last_id);
         else
             snprintf(buf, sizeof(buf), "%lld", (long long)page->last_id);
-        next = json_string(buf);
+        kf_jsonw_str(w, buf);
+    } else {
+        kf_jsonw_null(w);
     }
-    kf_reply_json(req, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+    kf_jsonw_end(w);
+    if (w->failed) {
+        kf_list_page_free(page);
+        kf_reply_error(req, 500, "internal", NULL);
+        return;
+    }
+    size_t len = page->items.len;
+    kf_reply_owned(req, 200, "application/json; charset=utf-8", kf_buf_steal(&page->items), len);
+    kf_list_page_free(page);
 }
 
 static const char *const queue_names[] = {"all",        "mine",      "department",
@@ -86,7 +129,7 @@ const char *const kf_queue_cond[KF_Q_COUNT] = {
 #define QUEUES(scope)                                                                              \
     {                                                                                              \
         [KF_Q_ALL] = BY_ID(scope, KF_COND_ALL), [KF_Q_MINE] = BY_ID(scope, KF_COND_MINE),          \
-        [KF_Q_DEPARTMENT] = BY_ID(scope, KF_COND_DEPARTMENT),                                      \
+        [KF_Q_DEPARTMENT] = BY_ID(KF_SCOPE_NOT_INDEXED(scope), KF_COND_DEPARTMENT),                \
         [KF_Q_UNASSIGNED] = BY_ID(scope, KF_COND_UNASSIGNED),                                      \
         [KF_Q_ESCALATED] = BY_ID(scope, KF_COND_ESCALATED), [KF_Q_OVERDUE] = BY_DUE(scope),        \
         [KF_Q_DUE_SOON] = BY_DUE(scope), [KF_Q_FOLLOW_UP] = BY_ID(scope, KF_COND_FOLLOW_UP),       \
@@ -220,11 +263,12 @@ static void queue_list(kf_req *req, kf_tx *tx, const kf_list_query *lq)
         kf_stmt_bind_i64(st, i++, lq->after_id ? lq->after_id : INT64_MAX);
     }
     kf_stmt_bind_i64(st, i, lq->limit);
-    kf_list_page page = {0};
+    kf_list_page page;
+    kf_list_page_init(&page);
     while ((rc = kf_stmt_step(st)) == KF_ROW)
         kf_list_page_add(&page, st);
     if (rc != KF_DONE) {
-        json_decref(page.items);
+        kf_list_page_free(&page);
         kf_reply_status(req, rc);
         return;
     }

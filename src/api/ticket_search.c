@@ -105,7 +105,7 @@ static int along_queue(kf_req *req, kf_tx *tx, const kf_list_query *lq, int pg, 
     kf_stmt_bind_i64(st, i++, before_id(lq));
     kf_stmt_bind_i64(st, i, QUEUE_CAP);
     kf_cjk_matcher *m = kf_cjk_matcher_new(lq->text, -1);
-    while ((int64_t)json_array_size(page->items) < lq->limit && (rc = kf_stmt_step(st)) == KF_ROW) {
+    while (page->n < lq->limit && (rc = kf_stmt_step(st)) == KF_ROW) {
         kf_cjk_matcher_begin(m);
         kf_cjk_matcher_column(m, kf_stmt_text(st, 5), -1); /* the subject */
         kf_cjk_matcher_column(m, kf_stmt_text(st, KF_LIST_NCOLUMNS), -1);
@@ -127,7 +127,7 @@ static int matches(kf_req *req, kf_tx *tx, const kf_list_query *lq, int f, int64
     kf_stmt_bind_text(st, i++, lq->match);
     if (f != MATCHES_SQLITE) kf_stmt_bind_i64(st, i++, lo);
     kf_stmt_bind_i64(st, i++, hi);
-    kf_stmt_bind_i64(st, i, lq->limit - (int64_t)json_array_size(page->items));
+    kf_stmt_bind_i64(st, i, lq->limit - page->n);
     while ((rc = kf_stmt_step(st)) == KF_ROW)
         kf_list_page_add(page, st);
     return rc == KF_DONE ? KF_OK : rc;
@@ -145,7 +145,7 @@ static int pg_matches(kf_req *req, kf_tx *tx, const kf_list_query *lq, kf_list_p
     }
     int64_t lo = hi > WINDOW ? hi - WINDOW : 0;
     int rc = matches(req, tx, lq, WALK_PG, lo, hi, page);
-    if (rc == KF_OK && lo > 0 && (int64_t)json_array_size(page->items) < lq->limit)
+    if (rc == KF_OK && lo > 0 && page->n < lq->limit)
         rc = matches(req, tx, lq, INDEX_PG, 0, lo, page);
     return rc;
 }
@@ -153,14 +153,15 @@ static int pg_matches(kf_req *req, kf_tx *tx, const kf_list_query *lq, kf_list_p
 void kf_ticket_search_list(kf_req *req, kf_tx *tx, const kf_list_query *lq)
 {
     int pg = kf_store_backend(kf_tx_store(tx)) == KF_BACKEND_POSTGRES, rc;
-    kf_list_page page = {json_array(), 0, 0};
+    kf_list_page page;
+    kf_list_page_init(&page);
     if (queue_is_short(req, tx, lq, &rc))
         rc = along_queue(req, tx, lq, pg, &page);
     else if (rc == KF_OK)
         rc = pg ? pg_matches(req, tx, lq, &page)
                 : matches(req, tx, lq, MATCHES_SQLITE, 0, before_id(lq), &page);
     if (rc != KF_OK) {
-        json_decref(page.items);
+        kf_list_page_free(&page);
         kf_reply_status(req, rc);
         return;
     }

@@ -12,6 +12,7 @@
 struct kf_arena_chunk {
     kf_arena_chunk *next;
     size_t used, cap;
+    int borrowed; /* the caller's memory (kf_arena_init_buf): not freed */
     _Alignas(16) unsigned char data[];
 };
 
@@ -20,12 +21,24 @@ void kf_arena_init(kf_arena *a)
     a->head = NULL;
 }
 
+void kf_arena_init_buf(kf_arena *a, void *buf, size_t size)
+{
+    a->head = NULL;
+    if (size <= sizeof(kf_arena_chunk)) return;
+    kf_arena_chunk *c = buf;
+    c->next = NULL;
+    c->used = 0;
+    c->cap = (size - sizeof(*c)) & ~(size_t)15;
+    c->borrowed = 1;
+    a->head = c;
+}
+
 void kf_arena_free(kf_arena *a)
 {
     kf_arena_chunk *c = a->head;
     while (c) {
         kf_arena_chunk *next = c->next;
-        free(c);
+        if (!c->borrowed) free(c);
         c = next;
     }
     a->head = NULL;
@@ -44,6 +57,7 @@ void *kf_arena_alloc(kf_arena *a, size_t size)
         c = kf_malloc(total);
         c->used = 0;
         c->cap = cap;
+        c->borrowed = 0;
         c->next = a->head;
         a->head = c;
     }

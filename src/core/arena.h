@@ -11,6 +11,10 @@ typedef struct {
 } kf_arena;
 
 void kf_arena_init(kf_arena *a);
+/* kf_arena_init_buf: an arena whose first SIZE bytes come from BUF (16-byte
+ * aligned, the caller's, never freed here): a request served from its own
+ * record needs no malloc at all. */
+void kf_arena_init_buf(kf_arena *a, void *buf, size_t size);
 void kf_arena_free(kf_arena *a);
 void *kf_arena_alloc(kf_arena *a, size_t size); /* zeroed, 16-byte aligned */
 char *kf_arena_strdup(kf_arena *a, const char *s);

@@ -470,6 +470,19 @@ int kf_ticket_lock(kf_tx *tx, int64_t id, int64_t version, kf_ticket *t)
     return load(tx, id, t);
 }
 
+int kf_ticket_touch(kf_tx *tx, int64_t id, int64_t version, int64_t now, int64_t *project)
+{
+    int rc = kf_tx_i64(tx, project,
+                       "UPDATE tickets SET version = version + 1, updated_at = ? WHERE id = ?"
+                       " AND (CAST(? AS BIGINT) = 0 OR version = ?) RETURNING project_id",
+                       "iiii", now, id, version, version);
+    if (rc != KF_ENOTFOUND) return rc;
+    int64_t exists = 0;
+    rc = kf_tx_i64(tx, &exists, "SELECT COUNT(*) FROM tickets WHERE id = ?", "i", id);
+    if (rc != KF_OK) return rc;
+    return exists ? KF_ESTALE : KF_ENOTFOUND;
+}
+
 int kf_ticket_read(kf_tx *tx, int64_t id, kf_ticket *t)
 {
     return load(tx, id, t);

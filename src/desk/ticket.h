@@ -72,6 +72,10 @@ json_t *kf_ticket_buckets(const kf_ticket *t);
  * (KF_ESTALE when it differs), bumps the version, loads row and clocks.
  * KF_ENOTFOUND when there is no such ticket. */
 int kf_ticket_lock(kf_tx *tx, int64_t id, int64_t version, kf_ticket *t);
+/* kf_ticket_touch: kf_ticket_lock for a change that leaves the row, clocks,
+ * counts and facts as they are (a note): bumps the version and updated_at
+ * to NOW without loading or saving the ticket; *PROJECT gets its project. */
+int kf_ticket_touch(kf_tx *tx, int64_t id, int64_t version, int64_t now, int64_t *project);
 /* kf_ticket_read: the row and clocks for showing (no lock). */
 int kf_ticket_read(kf_tx *tx, int64_t id, kf_ticket *t);
 /* kf_ticket_save: writes the changed row and clocks, the counts, the next

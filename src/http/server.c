@@ -24,12 +24,19 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* Finished request records kept for the next requests, at most this many. */
+#define SPARE_MAX 256
+
+typedef struct pending pending;
 
 struct kf_server {
     kf_app *app;
@@ -37,11 +44,18 @@ struct kf_server {
     kf_workq *workers; /* run the handlers */
     int port;
     _Atomic int inflight;
+    /* request ids: this run's random prefix, then a count */
+    unsigned char id_prefix[4];
+    _Atomic uint64_t id_next;
+    pthread_mutex_t spare_mu;
+    pending *spare; /* finished records, reused: no malloc per request */
+    int nspare;
 };
 
 #define DISCARD_LIMIT ((size_t)64 << 20)
 
-typedef struct {
+struct pending {
+    pending *next_spare;
     kf_server *server;
     kf_req req;
     kf_buf body;
@@ -52,7 +66,11 @@ typedef struct {
     int answered;     /* handed to a worker, or answered at once */
     int ready;        /* the worker is done: the answer waits to be sent */
     char ip[INET6_ADDRSTRLEN];
-} pending;
+    /* the request arena's first block: most requests need no other (the
+     * record is reused, so this costs no malloc, and no malloc of a large
+     * block that makes glibc consolidate its free lists each time) */
+    _Alignas(16) unsigned char arena_first[6144];
+};
 
 static const char *security_headers[][2] = {
     {"Content-Security-Policy",
@@ -78,7 +96,7 @@ static void client_ip(struct MHD_Connection *conn, char *out, size_t outlen)
 }
 
 /* A client's X-Request-Id is kept when it is short and plain; else a new one. */
-static void request_id(struct MHD_Connection *conn, char *out, size_t outlen)
+static void request_id(kf_server *s, struct MHD_Connection *conn, char *out, size_t outlen)
 {
     const char *given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
     if (given) {
@@ -91,27 +109,41 @@ static void request_id(struct MHD_Connection *conn, char *out, size_t outlen)
             return;
         }
     }
-    unsigned char raw[8];
-    randombytes_buf(raw, sizeof(raw));
+    /* unique, not secret: no random bytes (a system call) per request */
+    uint64_t n = atomic_fetch_add(&s->id_next, 1);
+    unsigned char raw[8] = {s->id_prefix[0],          s->id_prefix[1],
+                            s->id_prefix[2],          s->id_prefix[3],
+                            (unsigned char)(n >> 24), (unsigned char)(n >> 16),
+                            (unsigned char)(n >> 8),  (unsigned char)n};
     sodium_bin2hex(out, outlen, raw, sizeof(raw));
 }
 
 static pending *pending_new(kf_server *s, struct MHD_Connection *conn, const char *url,
                             const char *method)
 {
-    pending *p = kf_calloc(1, sizeof(*p));
+    pthread_mutex_lock(&s->spare_mu);
+    pending *p = s->spare;
+    if (p) {
+        s->spare = p->next_spare;
+        s->nspare--;
+    }
+    pthread_mutex_unlock(&s->spare_mu);
+    if (p)
+        memset(p, 0, offsetof(pending, arena_first));
+    else
+        p = kf_calloc(1, sizeof(*p));
     p->server = s;
     p->start_us = kf_monotonic_us();
     kf_buf_init(&p->body, (size_t)s->app->cfg->max_body);
     kf_req *req = &p->req;
-    kf_arena_init(&req->arena);
+    kf_arena_init_buf(&req->arena, p->arena_first, sizeof(p->arena_first));
     req->app = s->app;
     req->conn = conn;
     req->method = kf_arena_strdup(&req->arena, method);
     req->path = kf_arena_strdup(&req->arena, url);
     req->lang = kf_lang_pick(
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
-    request_id(conn, req->request_id, sizeof(req->request_id));
+    request_id(s, conn, req->request_id, sizeof(req->request_id));
     client_ip(conn, p->ip, sizeof(p->ip));
     req->ip = p->ip;
     return p;
@@ -126,6 +158,15 @@ static void pending_free(pending *p)
     if (req->resp_has_fd) close(req->resp_fd); /* an answer never sent */
     kf_arena_free(&req->arena);
     kf_buf_free(&p->body);
+    kf_server *s = p->server;
+    pthread_mutex_lock(&s->spare_mu);
+    if (s->nspare < SPARE_MAX) {
+        p->next_spare = s->spare;
+        s->spare = p;
+        s->nspare++;
+        p = NULL;
+    }
+    pthread_mutex_unlock(&s->spare_mu);
     free(p);
 }
 
@@ -371,16 +412,29 @@ static int parse_listen(const char *listen, struct sockaddr_in *sa, char *err, s
     return 0;
 }
 
+static void server_free(kf_server *s)
+{
+    while (s->spare) {
+        pending *next = s->spare->next_spare;
+        free(s->spare);
+        s->spare = next;
+    }
+    pthread_mutex_destroy(&s->spare_mu);
+    free(s);
+}
+
 int kf_server_start(kf_app *app, kf_server **out, char *err, size_t errlen)
 {
     struct sockaddr_in sa;
     if (parse_listen(app->cfg->listen, &sa, err, errlen)) return KF_EINVAL;
     kf_server *s = kf_calloc(1, sizeof(*s));
     s->app = app;
+    randombytes_buf(s->id_prefix, sizeof(s->id_prefix));
+    pthread_mutex_init(&s->spare_mu, NULL);
     s->workers = kf_workq_start(app->cfg->threads, "kefu-worker");
     if (!s->workers) {
         snprintf(err, errlen, "cannot start the request worker threads");
-        free(s);
+        server_free(s);
         return KF_EIO;
     }
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
@@ -399,7 +453,7 @@ int kf_server_start(kf_app *app, kf_server **out, char *err, size_t errlen)
         snprintf(err, errlen, "cannot listen on %s: %s", app->cfg->listen,
                  errno ? strerror(errno) : "address in use or not available");
         kf_workq_free(s->workers);
-        free(s);
+        server_free(s);
         return KF_EIO;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -427,5 +481,5 @@ void kf_server_stop(kf_server *s, int grace_ms)
     kf_workq_stop(s->workers); /* a write arriving now is answered 503 */
     MHD_stop_daemon(s->daemon);
     kf_workq_free(s->workers);
-    free(s);
+    server_free(s);
 }

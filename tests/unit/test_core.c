@@ -3,6 +3,7 @@
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/i18n.h"
+#include "core/jsonw.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "core/workq.h"
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -100,10 +102,65 @@ static void test_time(void **state)
     assert_int_equal(kf_time_parse("2024-02-29T23:59:59Z", &ms), 0);
     kf_time_format(ms, out, sizeof(out));
     assert_string_equal(out, "2024-02-29T23:59:59.000Z");
+    /* the hand-made format agrees with gmtime_r, before 1970 too */
+    for (int64_t t = -5000000000000LL; t < 5000000000000LL; t += 7777777777LL + 123) {
+        time_t secs = (time_t)(t >= 0 ? t / 1000 : (t - 999) / 1000);
+        struct tm tm;
+        char want[64];
+        gmtime_r(&secs, &tm);
+        snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 (int)(t - (int64_t)secs * 1000));
+        kf_time_format(t, out, sizeof(out));
+        assert_string_equal(out, want);
+    }
     assert_int_equal(kf_time_parse("2026-13-01T00:00:00Z", &ms), -1);
     assert_int_equal(kf_time_parse("2026-01-01", &ms), -1);
     assert_int_equal(kf_time_parse("2026-01-01T00:00:00", &ms), -1); /* no zone */
     assert_int_equal(kf_time_parse("2026-01-01T00:00:00Zjunk", &ms), -1);
+}
+
+static void test_jsonw(void **state)
+{
+    (void)state;
+    kf_buf b;
+    kf_buf_init(&b, 0);
+    kf_jsonw w;
+    kf_jsonw_init(&w, &b);
+    kf_jsonw_object(&w);
+    kf_jsonw_key(&w, "items");
+    kf_jsonw_array(&w);
+    kf_jsonw_object(&w);
+    kf_jsonw_key(&w, "s");
+    kf_jsonw_str(&w, "卫生间\"漏水\"\\\n\t\x01/");
+    kf_jsonw_key(&w, "n");
+    kf_jsonw_int(&w, INT64_MIN);
+    kf_jsonw_key(&w, "id");
+    kf_jsonw_id(&w, 0);
+    kf_jsonw_key(&w, "at");
+    kf_jsonw_time(&w, 250);
+    kf_jsonw_end(&w);
+    kf_jsonw_int(&w, 0);
+    kf_jsonw_array(&w);
+    kf_jsonw_end(&w);
+    kf_jsonw_end(&w);
+    kf_jsonw_key(&w, "next");
+    kf_jsonw_str(&w, NULL);
+    kf_jsonw_end(&w);
+    assert_false(w.failed);
+    assert_string_equal(b.data, "{\"items\":[{\"s\":\"卫生间\\\"漏水\\\"\\\\\\n\\t\\u0001/\","
+                                "\"n\":-9223372036854775808,\"id\":null,"
+                                "\"at\":\"1970-01-01T00:00:00.250Z\"},0,[]],\"next\":null}");
+    /* the buffer's limit is met: the writer says so rather than cutting the text short */
+    kf_buf small;
+    kf_buf_init(&small, 8);
+    kf_jsonw_init(&w, &small);
+    kf_jsonw_array(&w);
+    kf_jsonw_str(&w, "too long for eight bytes");
+    kf_jsonw_end(&w);
+    assert_true(w.failed);
+    kf_buf_free(&small);
+    kf_buf_free(&b);
 }
 
 static void test_buf_limit(void **state)
@@ -218,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_config_precedence),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_time),
+        cmocka_unit_test(test_jsonw),
         cmocka_unit_test(test_buf_limit),
         cmocka_unit_test(test_logfmt_escaping),
         cmocka_unit_test(test_language),

@@ -1,0 +1,160 @@
+#include "core/jsonw.h"
+
+#include "core/timeutil.h"
+
+#include <string.h>
+
+void kf_jsonw_init(kf_jsonw *w, kf_buf *out)
+{
+    memset(w, 0, sizeof(*w));
+    w->out = out;
+}
+
+static void put(kf_jsonw *w, const char *s, size_t n)
+{
+    if (!w->failed && kf_buf_append(w->out, s, n) != 0) w->failed = 1;
+}
+
+/* Before a value or a key: the comma that separates it from the one before. */
+static void separate(kf_jsonw *w)
+{
+    if (w->after_key) {
+        w->after_key = 0;
+        return;
+    }
+    if (w->depth > 0) {
+        if (!w->first[w->depth - 1]) put(w, ",", 1);
+        w->first[w->depth - 1] = 0;
+    }
+}
+
+static void open_level(kf_jsonw *w, const char *bracket, char closer)
+{
+    separate(w);
+    if (w->depth == KF_JSONW_DEPTH) {
+        w->failed = 1;
+        return;
+    }
+    w->first[w->depth] = 1;
+    w->closer[w->depth++] = closer;
+    put(w, bracket, 1);
+}
+
+void kf_jsonw_object(kf_jsonw *w)
+{
+    open_level(w, "{", '}');
+}
+
+void kf_jsonw_array(kf_jsonw *w)
+{
+    open_level(w, "[", ']');
+}
+
+void kf_jsonw_end(kf_jsonw *w)
+{
+    if (w->depth == 0) {
+        w->failed = 1;
+        return;
+    }
+    w->depth--;
+    put(w, &w->closer[w->depth], 1);
+}
+
+static void escaped(kf_jsonw *w, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *run = s;
+    put(w, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 0x20 && *p != '"' && *p != '\\') continue;
+        put(w, run, (size_t)((const char *)p - run));
+        char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+        switch (*p) {
+        case '"':
+            put(w, "\\\"", 2);
+            break;
+        case '\\':
+            put(w, "\\\\", 2);
+            break;
+        case '\n':
+            put(w, "\\n", 2);
+            break;
+        case '\r':
+            put(w, "\\r", 2);
+            break;
+        case '\t':
+            put(w, "\\t", 2);
+            break;
+        default:
+            put(w, esc, 6);
+        }
+        run = (const char *)p + 1;
+    }
+    put(w, run, strlen(run));
+    put(w, "\"", 1);
+}
+
+void kf_jsonw_key(kf_jsonw *w, const char *key)
+{
+    separate(w);
+    escaped(w, key);
+    put(w, ":", 1);
+    w->after_key = 1;
+}
+
+void kf_jsonw_str(kf_jsonw *w, const char *s)
+{
+    if (!s) {
+        kf_jsonw_null(w);
+        return;
+    }
+    separate(w);
+    escaped(w, s);
+}
+
+void kf_jsonw_int(kf_jsonw *w, int64_t v)
+{
+    char digits[24], *p = digits + sizeof(digits);
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) *--p = '-';
+    separate(w);
+    put(w, p, (size_t)(digits + sizeof(digits) - p));
+}
+
+void kf_jsonw_null(kf_jsonw *w)
+{
+    separate(w);
+    put(w, "null", 4);
+}
+
+void kf_jsonw_id(kf_jsonw *w, int64_t v)
+{
+    if (v)
+        kf_jsonw_int(w, v);
+    else
+        kf_jsonw_null(w);
+}
+
+void kf_jsonw_time(kf_jsonw *w, int64_t ms)
+{
+    if (!ms) {
+        kf_jsonw_null(w);
+        return;
+    }
+    char t[40];
+    kf_time_format(ms, t, sizeof(t));
+    separate(w);
+    put(w, "\"", 1);
+    put(w, t, strlen(t));
+    put(w, "\"", 1);
+}
+
+void kf_jsonw_raw(kf_jsonw *w, const char *text)
+{
+    separate(w);
+    put(w, text, strlen(text));
+}
