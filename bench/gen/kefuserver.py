@@ -105,6 +105,12 @@ class Server:
         tok = self.call("POST", "/api/v1/me/tokens", {"name": "bench"}, h)["token"]
         return {"Authorization": "Bearer " + tok, "Content-Type": "application/json"}
 
+    def cpu_s(self):
+        """The server's CPU time so far (user + system), in seconds."""
+        with open("/proc/%d/stat" % self.proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_kb(self):
         with open("/proc/%d/status" % self.proc.pid) as f:
             for line in f:
