@@ -72,9 +72,14 @@ static json_t *id_or_null(int64_t v)
     return v ? json_integer(v) : json_null();
 }
 
+static json_t *text_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
 /* ---- writing ---- */
 
-/* J->result: the ticket J->shown as it stands after the write (a new ticket
+/* J->result: the ticket J->shown (as JSON text) as it stands after the write (a new ticket
  * as the write stored it, J->made; any other read back); 1 when the request
  * was already answered (the database could not be read). */
 static int show(kf_req *req, kf_ticket_job *j, int *answered)
@@ -95,7 +100,13 @@ static int show(kf_req *req, kf_ticket_job *j, int *answered)
     if (rc == KF_OK)
         rc = kf_calendar_cache_get(req->app->calendars, tx, kf_ticket_i(t, "project_id"),
                                    kf_now_ms(), &cal);
-    if (rc == KF_OK) j->result = kf_ticket_present(req, tx, t, cal, kf_app_now(req->app));
+    if (rc == KF_OK) {
+        kf_jsonw w;
+        kf_buf_init(&j->result, 0);
+        kf_jsonw_init(&w, &j->result);
+        kf_ticket_present(req, tx, t, cal, kf_app_now(req->app), &w);
+        j->has_result = 1;
+    }
     kf_desk_calendar_free(cal);
     kf_ticket_release(&read);
     return rc;
@@ -124,20 +135,20 @@ void kf_ticket_job_run(kf_req *req, kf_ticket_job *j, kf_write_fn fn, int status
     if (rc == KF_OK && j->shown) rc = show(req, j, &answered);
     if (answered) {
         /* kf_req_read answered 503 */
-    } else if (rc == KF_OK && j->result) {
+    } else if (rc == KF_OK && j->has_result) {
         kf_alarms_kick(req->app->alarms, j->alarm);
         if (j->replayed) kf_reply_header(req, "Idempotent-Replayed", "true");
         if (status == 201 && !j->replayed)
             kf_reply_header(
                 req, "Location",
-                kf_arena_printf(&req->arena, "/api/v1/tickets/%lld",
-                                (long long)json_integer_value(json_object_get(j->result, "id"))));
-        kf_reply_json(req, j->replayed ? 200 : status, j->result);
-        j->result = NULL;
+                kf_arena_printf(&req->arena, "/api/v1/tickets/%lld", (long long)j->shown));
+        size_t len = j->result.len;
+        kf_reply_owned(req, j->replayed ? 200 : status, "application/json; charset=utf-8",
+                       kf_buf_steal(&j->result), len);
     } else {
         kf_ticket_job_refused(req, j, rc);
     }
-    json_decref(j->result);
+    if (j->has_result) kf_buf_free(&j->result);
     json_decref(j->err_extra);
 }
 
@@ -467,101 +478,134 @@ static void ticket_create(kf_req *req)
 
 /* ---- reading ---- */
 
-static json_t *text_or_null(const char *s)
+static void category_write(kf_req *req, kf_tx *tx, int64_t id, kf_jsonw *w)
 {
-    return s ? json_string(s) : json_null();
-}
-
-static json_t *category_json(kf_req *req, kf_tx *tx, int64_t id)
-{
-    if (!id) return json_null();
+    if (!id) {
+        kf_jsonw_null(w);
+        return;
+    }
     kf_stmt *st;
-    if (kf_tx_query(tx, &st, "SELECT code, name_zh, name_en FROM ticket_categories WHERE id = ?",
-                    "i", id) != KF_OK ||
-        kf_stmt_step(st) != KF_ROW)
-        return json_pack("{s:I}", "id", (json_int_t)id);
+    int found =
+        kf_tx_query(tx, &st, "SELECT code, name_zh, name_en FROM ticket_categories WHERE id = ?",
+                    "i", id) == KF_OK &&
+        kf_stmt_step(st) == KF_ROW;
     int en = req->lang && strncmp(req->lang, "en", 2) == 0;
-    return json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "code", kf_stmt_text(st, 0), "name",
-                     kf_stmt_text(st, en ? 2 : 1));
+    kf_jsonw_object(w);
+    kf_jsonw_key(w, "id");
+    kf_jsonw_int(w, id);
+    if (found) {
+        kf_jsonw_key(w, "code");
+        kf_jsonw_str(w, kf_stmt_text(st, 0));
+        kf_jsonw_key(w, "name");
+        kf_jsonw_str(w, kf_stmt_text(st, en ? 2 : 1));
+    }
+    kf_jsonw_end(w);
 }
 
-static json_t *caller_json(kf_tx *tx, const kf_ticket *t)
+static void caller_write(kf_tx *tx, const kf_ticket *t, kf_jsonw *w)
 {
     char masked[40] = "";
-    const char *phone = kf_ticket_s(t, "caller_phone");
+    const char *phone = kf_ticket_s(t, "caller_phone"), *name = kf_ticket_s(t, "caller_name");
     if (phone) kf_mask_mobile(phone, masked, sizeof(masked));
-    json_t *unit_code = json_null();
+    int64_t unit = kf_ticket_i(t, "unit_id");
+    kf_jsonw_object(w);
+    kf_jsonw_key(w, "person_id");
+    kf_jsonw_id(w, kf_ticket_i(t, "person_id"));
+    kf_jsonw_key(w, "unit_id");
+    kf_jsonw_id(w, unit);
+    kf_jsonw_key(w, "unit_code");
     kf_stmt *st;
-    if (kf_ticket_i(t, "unit_id") &&
-        kf_tx_query(tx, &st, "SELECT code FROM units WHERE id = ?", "i",
-                    kf_ticket_i(t, "unit_id")) == KF_OK &&
+    if (unit && kf_tx_query(tx, &st, "SELECT code FROM units WHERE id = ?", "i", unit) == KF_OK &&
         kf_stmt_step(st) == KF_ROW)
-        unit_code = json_string(kf_stmt_text(st, 0));
-    return json_pack("{s:o, s:o, s:o, s:s, s:o}", "person_id",
-                     id_or_null(kf_ticket_i(t, "person_id")), "unit_id",
-                     id_or_null(kf_ticket_i(t, "unit_id")), "unit_code", unit_code, "name",
-                     kf_ticket_s(t, "caller_name") ? kf_ticket_s(t, "caller_name") : "", "phone",
-                     phone ? json_string(masked) : json_null());
+        kf_jsonw_str(w, kf_stmt_text(st, 0));
+    else
+        kf_jsonw_null(w);
+    kf_jsonw_key(w, "name");
+    kf_jsonw_str(w, name ? name : "");
+    kf_jsonw_key(w, "phone");
+    kf_jsonw_str(w, phone ? masked : NULL);
+    kf_jsonw_end(w);
 }
 
-static json_t *allowed_json(const kf_ticket *t)
+static void allowed_write(const kf_ticket *t, kf_jsonw *w)
 {
     kf_ticket_state out[KF_TS_COUNT];
     int held = kf_ticket_state_parse(kf_ticket_s(t, "held_from"));
     size_t n = kf_ticket_allowed(kf_ticket_status(t), held < 0 ? KF_TS_COUNT : held, out);
-    json_t *a = json_array();
+    kf_jsonw_array(w);
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_string(kf_ticket_state_name(out[i])));
-    return a;
+        kf_jsonw_str(w, kf_ticket_state_name(out[i]));
+    kf_jsonw_end(w);
 }
 
 /* "20261122-000123": the project's date of intake and the id. */
-static json_t *number_json(const kf_ticket *t, const kf_desk_calendar *cal)
+static void number_write(const kf_ticket *t, const kf_desk_calendar *cal, kf_jsonw *w)
 {
     char day[11] = "", num[40];
     if (cal) kf_ticket_today(cal, kf_ticket_i(t, "created_at"), day);
     snprintf(num, sizeof(num), "%c%c%c%c%c%c%c%c-%06lld", day[0], day[1], day[2], day[3], day[5],
              day[6], day[8], day[9], (long long)kf_ticket_i(t, "id"));
-    return json_string(cal ? num : "");
+    kf_jsonw_str(w, cal ? num : "");
 }
 
-json_t *kf_ticket_present(kf_req *req, kf_tx *tx, const kf_ticket *t, const kf_desk_calendar *cal,
-                          int64_t now)
+/* The columns shown as they are stored. */
+static const char *const shown_texts[] = {
+    "type",        "channel",        "severity", "status", "held_from",  "hold_reason", "subject",
+    "description", "invalid_reason", "answer",   "plan",   "resolution", "root_cause"};
+static const char *const shown_ids[] = {"routing_rule_id", "policy_id",   "department_id",
+                                        "assignee_id",     "merged_into", "created_by"};
+static const char *const shown_times[] = {"visit_at",  "dispatched_at", "resolved_at",
+                                          "closed_at", "next_due_at",   "created_at",
+                                          "updated_at"};
+static const char *const shown_counts[] = {"escalation_level", "reopen_count", "chase_count"};
+
+void kf_ticket_present(kf_req *req, kf_tx *tx, const kf_ticket *t, const kf_desk_calendar *cal,
+                       int64_t now, kf_jsonw *w)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer(kf_ticket_i(t, "id")));
-    json_object_set_new(o, "number", number_json(t, cal));
-    json_object_set_new(o, "project_id", json_integer(kf_ticket_i(t, "project_id")));
-    const char *texts[] = {"type",           "channel",     "severity", "status",
-                           "held_from",      "hold_reason", "subject",  "description",
-                           "invalid_reason", "answer",      "plan",     "resolution",
-                           "root_cause"};
-    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-        json_object_set_new(o, texts[i], text_or_null(kf_ticket_s(t, texts[i])));
-    json_object_set_new(o, "is_open", json_boolean(kf_ticket_i(t, "is_open")));
-    json_object_set_new(o, "category", category_json(req, tx, kf_ticket_i(t, "category_id")));
-    json_object_set_new(o, "caller", caller_json(tx, t));
-    const char *ids[] = {"routing_rule_id", "policy_id",   "department_id",
-                         "assignee_id",     "merged_into", "created_by"};
-    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
-        json_object_set_new(o, ids[i], id_or_null(kf_ticket_i(t, ids[i])));
-    json_object_set_new(o, "escalation_level", json_integer(kf_ticket_i(t, "escalation_level")));
-    json_object_set_new(o, "reopen_count", json_integer(kf_ticket_i(t, "reopen_count")));
-    json_object_set_new(o, "repeat_of", id_or_null(kf_ticket_i(t, "repeat_of")));
-    json_object_set_new(o, "chase_count", json_integer(kf_ticket_i(t, "chase_count")));
+    kf_jsonw_object(w);
+    kf_jsonw_key(w, "id");
+    kf_jsonw_int(w, kf_ticket_i(t, "id"));
+    kf_jsonw_key(w, "number");
+    number_write(t, cal, w);
+    kf_jsonw_key(w, "project_id");
+    kf_jsonw_int(w, kf_ticket_i(t, "project_id"));
+    for (size_t i = 0; i < sizeof(shown_texts) / sizeof(shown_texts[0]); i++) {
+        kf_jsonw_key(w, shown_texts[i]);
+        kf_jsonw_str(w, kf_ticket_s(t, shown_texts[i]));
+    }
+    kf_jsonw_key(w, "is_open");
+    kf_jsonw_bool(w, (int)kf_ticket_i(t, "is_open"));
+    kf_jsonw_key(w, "category");
+    category_write(req, tx, kf_ticket_i(t, "category_id"), w);
+    kf_jsonw_key(w, "caller");
+    caller_write(tx, t, w);
+    for (size_t i = 0; i < sizeof(shown_ids) / sizeof(shown_ids[0]); i++) {
+        kf_jsonw_key(w, shown_ids[i]);
+        kf_jsonw_id(w, kf_ticket_i(t, shown_ids[i]));
+    }
+    for (size_t i = 0; i < sizeof(shown_counts) / sizeof(shown_counts[0]); i++) {
+        kf_jsonw_key(w, shown_counts[i]);
+        kf_jsonw_int(w, kf_ticket_i(t, shown_counts[i]));
+    }
+    kf_jsonw_key(w, "repeat_of");
+    kf_jsonw_id(w, kf_ticket_i(t, "repeat_of"));
     /* first-time close (一次关闭): closed without ever being reopened */
-    json_object_set_new(o, "first_time_close",
-                        strcmp(kf_ticket_s(t, "status"), "closed") == 0
-                            ? json_boolean(kf_ticket_i(t, "reopen_count") == 0)
-                            : json_null());
-    const char *times[] = {"visit_at",    "dispatched_at", "resolved_at", "closed_at",
-                           "next_due_at", "created_at",    "updated_at"};
-    for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++)
-        json_object_set_new(o, times[i], kf_api_time(kf_ticket_i(t, times[i])));
-    json_object_set_new(o, "allowed_transitions", allowed_json(t));
-    json_object_set_new(o, "clocks", kf_ticket_clocks_json(t, cal ? &cal->cal : NULL, now));
-    json_object_set_new(o, "version", json_integer(kf_ticket_i(t, "version")));
-    return o;
+    kf_jsonw_key(w, "first_time_close");
+    if (strcmp(kf_ticket_s(t, "status"), "closed") == 0)
+        kf_jsonw_bool(w, kf_ticket_i(t, "reopen_count") == 0);
+    else
+        kf_jsonw_null(w);
+    for (size_t i = 0; i < sizeof(shown_times) / sizeof(shown_times[0]); i++) {
+        kf_jsonw_key(w, shown_times[i]);
+        kf_jsonw_time(w, kf_ticket_i(t, shown_times[i]));
+    }
+    kf_jsonw_key(w, "allowed_transitions");
+    allowed_write(t, w);
+    kf_jsonw_key(w, "clocks");
+    kf_ticket_clocks_write(t, cal ? &cal->cal : NULL, now, w);
+    kf_jsonw_key(w, "version");
+    kf_jsonw_int(w, kf_ticket_i(t, "version"));
+    kf_jsonw_end(w);
 }
 
 static void ticket_get(kf_req *req)
@@ -577,10 +621,17 @@ static void ticket_get(kf_req *req)
     if (rc == KF_OK)
         rc = kf_calendar_cache_get(req->app->calendars, tx, kf_ticket_i(&t, "project_id"),
                                    kf_now_ms(), &cal);
-    if (rc == KF_OK)
-        kf_reply_json(req, 200, kf_ticket_present(req, tx, &t, cal, kf_app_now(req->app)));
-    else
+    if (rc == KF_OK) {
+        kf_buf out;
+        kf_buf_init(&out, 0);
+        kf_jsonw w;
+        kf_jsonw_init(&w, &out);
+        kf_ticket_present(req, tx, &t, cal, kf_app_now(req->app), &w);
+        size_t len = out.len;
+        kf_reply_owned(req, 200, "application/json; charset=utf-8", kf_buf_steal(&out), len);
+    } else {
         kf_reply_status(req, rc);
+    }
     kf_desk_calendar_free(cal);
     kf_ticket_release(&t);
 }

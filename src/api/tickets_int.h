@@ -6,6 +6,8 @@
 #define KF_TICKETS_INT_H
 
 #include "api/input.h"
+#include "core/buf.h"
+#include "core/jsonw.h"
 #include "desk/calendar.h"
 #include "desk/ticket.h"
 #include "http/req.h"
@@ -20,8 +22,9 @@ typedef struct {
     kf_req *req;
     kf_input *in;
     int64_t now, actor, id, version;
-    int64_t shown;         /* the ticket to answer with, read after the commit */
-    json_t *result;        /* owned */
+    int64_t shown; /* the ticket to answer with, read after the commit */
+    kf_buf result; /* the answer's JSON text, when HAS_RESULT */
+    int has_result;
     int err_status;        /* e.g. 409 */
     const char *err_code;  /* e.g. "transition_not_allowed" */
     const char *err_key;   /* extra member of the error object */
@@ -57,9 +60,10 @@ int kf_ticket_with(kf_tx *tx, kf_ticket_job *j, void *ctx,
                    int (*apply)(kf_tx *, void *, kf_ticket *, const kf_desk_calendar *));
 
 /* kf_ticket_present: ticket T as shown to REQ's caller (clocks included;
- * CAL may be NULL to leave out the used minutes). New reference. */
-json_t *kf_ticket_present(kf_req *req, kf_tx *tx, const kf_ticket *t, const kf_desk_calendar *cal,
-                          int64_t now);
+ * CAL may be NULL to leave out the used minutes), written to W: the most
+ * read answer, so written as text rather than built as a tree. */
+void kf_ticket_present(kf_req *req, kf_tx *tx, const kf_ticket *t, const kf_desk_calendar *cal,
+                       int64_t now, kf_jsonw *w);
 /* kf_ticket_project_seen: ticket ID's project into *PROJECT; KF_ENOTFOUND
  * when there is no such ticket or REQ's caller does not see its project (the
  * two answer alike: 404). */

@@ -131,6 +131,15 @@ void kf_jsonw_null(kf_jsonw *w)
     put(w, "null", 4);
 }
 
+void kf_jsonw_bool(kf_jsonw *w, int v)
+{
+    separate(w);
+    if (v)
+        put(w, "true", 4);
+    else
+        put(w, "false", 5);
+}
+
 void kf_jsonw_id(kf_jsonw *w, int64_t v)
 {
     if (v)

@@ -32,6 +32,7 @@ void kf_jsonw_key(kf_jsonw *w, const char *key);
 void kf_jsonw_str(kf_jsonw *w, const char *s);
 void kf_jsonw_int(kf_jsonw *w, int64_t v);
 void kf_jsonw_null(kf_jsonw *w);
+void kf_jsonw_bool(kf_jsonw *w, int v);
 /* kf_jsonw_id: V, or null when 0 (a foreign key not set). */
 void kf_jsonw_id(kf_jsonw *w, int64_t v);
 /* kf_jsonw_time: MS as kf_time_format gives it, or null when 0. */

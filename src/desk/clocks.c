@@ -147,14 +147,15 @@ int kf_ticket_clocks_retarget(kf_tx *tx, kf_policy_cache *pc, kf_ticket *t, cons
     return rc;
 }
 
-static json_t *minutes(int64_t ms)
+static void key_time(kf_jsonw *w, const char *key, int64_t ms)
 {
-    return json_integer(ms / MINUTE_MS);
+    kf_jsonw_key(w, key);
+    kf_jsonw_time(w, ms);
 }
 
-json_t *kf_ticket_clocks_json(const kf_ticket *t, const kf_workcal *cal, int64_t now)
+void kf_ticket_clocks_write(const kf_ticket *t, const kf_workcal *cal, int64_t now, kf_jsonw *w)
 {
-    json_t *out = json_array();
+    kf_jsonw_array(w);
     for (int m = 0; m < KF_MS_COUNT; m++) {
         if (!t->has_clock[m]) continue;
         const kf_clock *c = &t->clocks[m];
@@ -163,19 +164,33 @@ json_t *kf_ticket_clocks_json(const kf_ticket *t, const kf_workcal *cal, int64_t
             paused += c->t.basis == KF_BASIS_CALENDAR ? now - c->paused_at
                                                       : kf_workcal_between(cal, c->paused_at, now);
         }
-        json_array_append_new(
-            out,
-            json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o}",
-                      "milestone", kf_milestone_name(c->t.milestone), "basis",
-                      kf_basis_name(c->t.basis), "target_minutes", minutes(c->t.target_ms), "state",
-                      kf_clock_state_name(c->state), "started_at", kf_api_time(c->started_at),
-                      "due_at", kf_api_time(c->state == KF_CLOCK_PAUSED ? 0 : c->due_at), "met_at",
-                      kf_api_time(c->met_at), "paused_since", kf_api_time(c->paused_at),
-                      "paused_minutes", minutes(paused), "breached", kf_clock_breached(c, now),
-                      "breached_at", kf_api_time(c->breached_at), "remind_at",
-                      kf_api_time(c->remind_at), "reminded_at", kf_api_time(c->reminded_at),
-                      "escalated_at", kf_api_time(c->escalated_at), "used_minutes",
-                      cal ? minutes(kf_clock_used_ms(c, cal, now)) : json_null()));
+        kf_jsonw_object(w);
+        kf_jsonw_key(w, "milestone");
+        kf_jsonw_str(w, kf_milestone_name(c->t.milestone));
+        kf_jsonw_key(w, "basis");
+        kf_jsonw_str(w, kf_basis_name(c->t.basis));
+        kf_jsonw_key(w, "target_minutes");
+        kf_jsonw_int(w, c->t.target_ms / MINUTE_MS);
+        kf_jsonw_key(w, "state");
+        kf_jsonw_str(w, kf_clock_state_name(c->state));
+        key_time(w, "started_at", c->started_at);
+        key_time(w, "due_at", c->state == KF_CLOCK_PAUSED ? 0 : c->due_at);
+        key_time(w, "met_at", c->met_at);
+        key_time(w, "paused_since", c->paused_at);
+        kf_jsonw_key(w, "paused_minutes");
+        kf_jsonw_int(w, paused / MINUTE_MS);
+        kf_jsonw_key(w, "breached");
+        kf_jsonw_bool(w, kf_clock_breached(c, now));
+        key_time(w, "breached_at", c->breached_at);
+        key_time(w, "remind_at", c->remind_at);
+        key_time(w, "reminded_at", c->reminded_at);
+        key_time(w, "escalated_at", c->escalated_at);
+        kf_jsonw_key(w, "used_minutes");
+        if (cal)
+            kf_jsonw_int(w, kf_clock_used_ms(c, cal, now) / MINUTE_MS);
+        else
+            kf_jsonw_null(w);
+        kf_jsonw_end(w);
     }
-    return out;
+    kf_jsonw_end(w);
 }

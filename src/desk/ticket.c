@@ -433,7 +433,9 @@ int kf_ticket_insert(kf_tx *tx, kf_ticket *t, const kf_workcal *cal)
     return rc == KF_OK ? kf_ticket_facts_record(tx, t, cal, kf_ticket_i(t, "created_at")) : rc;
 }
 
-static int load(kf_tx *tx, int64_t id, kf_ticket *t)
+/* Loads ticket ID into T; FOR_WRITE: also what a save compares with (the
+ * queue counts it was in, the facts' mark), which showing does not need. */
+static int load(kf_tx *tx, int64_t id, kf_ticket *t, int for_write)
 {
     memset(t, 0, sizeof(*t));
     kf_stmt *st;
@@ -443,10 +445,9 @@ static int load(kf_tx *tx, int64_t id, kf_ticket *t)
     if (rc != KF_ROW) return rc == KF_DONE ? KF_ENOTFOUND : rc;
     rc = read_row(st, t);
     if (rc != KF_OK) return rc;
-    t->before_counts = kf_ticket_buckets(t);
-    if (!t->before_counts) return KF_EIO;
+    if (for_write && !(t->before_counts = kf_ticket_buckets(t))) return KF_EIO;
     rc = load_clocks(tx, t);
-    if (rc == KF_OK) kf_ticket_facts_mark(t, 0);
+    if (rc == KF_OK && for_write) kf_ticket_facts_mark(t, 0);
     return rc;
 }
 
@@ -467,7 +468,7 @@ int kf_ticket_lock(kf_tx *tx, int64_t id, int64_t version, kf_ticket *t)
         memset(t, 0, sizeof(*t));
         return exists ? KF_ESTALE : KF_ENOTFOUND;
     }
-    return load(tx, id, t);
+    return load(tx, id, t, 1);
 }
 
 int kf_ticket_touch(kf_tx *tx, int64_t id, int64_t version, int64_t now, int64_t *project)
@@ -485,7 +486,7 @@ int kf_ticket_touch(kf_tx *tx, int64_t id, int64_t version, int64_t now, int64_t
 
 int kf_ticket_read(kf_tx *tx, int64_t id, kf_ticket *t)
 {
-    return load(tx, id, t);
+    return load(tx, id, t, 0);
 }
 
 int kf_ticket_save(kf_tx *tx, kf_ticket *t, const kf_workcal *cal, int64_t now)

@@ -8,6 +8,7 @@
 #ifndef KF_DESK_TICKET_H
 #define KF_DESK_TICKET_H
 
+#include "core/jsonw.h"
 #include "desk/calendar.h"
 #include "desk/policy_cache.h"
 #include "desk/rollup.h"
@@ -119,8 +120,8 @@ int kf_ticket_clocks_on(kf_ticket *t, const kf_workcal *cal, kf_ticket_state fro
  * of type, category or severity (docs/tickets.md). */
 int kf_ticket_clocks_retarget(kf_tx *tx, kf_policy_cache *pc, kf_ticket *t, const kf_workcal *cal,
                               int64_t now);
-/* kf_ticket_clocks_json: the clocks as shown on the ticket. New reference. */
-json_t *kf_ticket_clocks_json(const kf_ticket *t, const kf_workcal *cal, int64_t now);
+/* kf_ticket_clocks_write: the clocks as shown on the ticket, an array written to W. */
+void kf_ticket_clocks_write(const kf_ticket *t, const kf_workcal *cal, int64_t now, kf_jsonw *w);
 
 /* kf_ticket_categories: T's category and its ancestors (up to 8, nearest
  * first), read once per category and kept on T; T->chain, T->nchain. */

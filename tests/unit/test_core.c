@@ -139,6 +139,10 @@ static void test_jsonw(void **state)
     kf_jsonw_id(&w, 0);
     kf_jsonw_key(&w, "at");
     kf_jsonw_time(&w, 250);
+    kf_jsonw_key(&w, "ok");
+    kf_jsonw_bool(&w, 1);
+    kf_jsonw_key(&w, "no");
+    kf_jsonw_bool(&w, 0);
     kf_jsonw_end(&w);
     kf_jsonw_int(&w, 0);
     kf_jsonw_array(&w);
@@ -150,7 +154,8 @@ static void test_jsonw(void **state)
     assert_false(w.failed);
     assert_string_equal(b.data, "{\"items\":[{\"s\":\"卫生间\\\"漏水\\\"\\\\\\n\\t\\u0001/\","
                                 "\"n\":-9223372036854775808,\"id\":null,"
-                                "\"at\":\"1970-01-01T00:00:00.250Z\"},0,[]],\"next\":null}");
+                                "\"at\":\"1970-01-01T00:00:00.250Z\",\"ok\":true,\"no\":false},0,[]],"
+                                "\"next\":null}");
     /* the buffer's limit is met: the writer says so rather than cutting the text short */
     kf_buf small;
     kf_buf_init(&small, 8);
