@@ -75,6 +75,12 @@ typedef struct {
     char bucket[32];
 } gen_count;
 
+#define GEN_MAX_INDEXES 32
+
+typedef struct {
+    char *name, *sql; /* owned */
+} gen_index;
+
 typedef struct {
     kf_gen_opts o;
     kf_rng rng;
@@ -96,7 +102,11 @@ typedef struct {
     size_t rollup_cap, rollup_n;
     gen_count *counts;
     size_t count_cap, count_n;
+    /* the secondary indexes dropped for the load (bulk.c) */
+    gen_index indexes[GEN_MAX_INDEXES];
+    int nindexes;
     kf_gen_summary sum;
+    double phase_at; /* when the last progress line was written */
     char *err;
     size_t errlen;
 } kf_gen;
@@ -118,9 +128,21 @@ void gen_date(const kf_desk_calendar *cal, int64_t ms, char out[16]);
 /* life.c: generates and writes tickets [FROM, FROM + N) of the run. */
 int gen_tickets(kf_gen *g, kf_tx *tx, int64_t from, int64_t n);
 
-/* load.c */
+/* bulk.c: the bulk tables' secondary indexes, dropped and made again */
+int gen_indexes_drop(kf_gen *g);
+int gen_indexes_create(kf_gen *g);
+void gen_indexes_free(kf_gen *g);
+
+/* sums.c: the rollups and queue counts. gen_rollups_flush writes (and
+ * forgets) the rollup rows of days before CUTOFF, which no later ticket
+ * adds to; gen_counts_write writes the queue counts. */
 void gen_rollup_add(kf_gen *g, const kf_fact *f, int8_t type);
 void gen_count_add(kf_gen *g, int64_t project, const char *bucket, int64_t stripe);
+int gen_rollups_flush(kf_gen *g, kf_tx *tx, int64_t cutoff);
+int gen_counts_write(kf_gen *g, kf_tx *tx);
+void gen_sums_free(kf_gen *g);
+
+/* load.c */
 int gen_finish(kf_gen *g);
 
 #endif

@@ -1,0 +1,88 @@
+/* The secondary indexes of the tables the tickets fill, dropped before the
+ * load and made again after it from their own SQL (sqlite_master's text, or
+ * PostgreSQL's pg_indexes.indexdef), so the schema ends as the migrations
+ * left it. Building an index once from sorted rows is much cheaper than
+ * keeping it up to date over millions of inserts in random key order. If
+ * the load fails the indexes stay dropped: a failed load's database is
+ * thrown away (kefu gen's help says so). */
+#include "gen/gen_int.h"
+
+#include "core/err.h"
+#include "core/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The tables the tickets fill. Indexes that back a constraint (primary
+ * keys, UNIQUE) stay: they cannot be dropped on their own. */
+#define BULK_TABLES                                                                                \
+    "('tickets', 'ticket_clocks', 'ticket_events', 'ticket_facts', 'follow_ups',"                  \
+    " 'ticket_charges')"
+
+static const char sqlite_list[] =
+    "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+    " AND sql IS NOT NULL AND tbl_name IN " BULK_TABLES " ORDER BY rowid";
+static const char pg_list[] = "SELECT indexname, indexdef FROM pg_indexes"
+                              " WHERE schemaname = current_schema() AND tablename IN " BULK_TABLES
+                              " AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+                              " ORDER BY indexname";
+
+static int list_indexes(kf_gen *g, kf_tx *tx)
+{
+    kf_stmt *st;
+    int sqlite = kf_store_backend(g->store) == KF_BACKEND_SQLITE;
+    int rc = kf_tx_prepare(tx, sqlite ? sqlite_list : pg_list, &st);
+    while (rc == KF_OK && (rc = kf_stmt_step(st)) == KF_ROW) {
+        rc = KF_OK;
+        if (g->nindexes == GEN_MAX_INDEXES) return KF_EDB; /* far more than the schema has */
+        gen_index *ix = &g->indexes[g->nindexes++];
+        ix->name = kf_strdup(kf_stmt_text(st, 0));
+        ix->sql = kf_strdup(kf_stmt_text(st, 1));
+    }
+    return rc == KF_DONE ? KF_OK : rc;
+}
+
+static int drop_indexes(kf_tx *tx, void *ctx)
+{
+    kf_gen *g = ctx;
+    int rc = list_indexes(g, tx);
+    for (int i = 0; rc == KF_OK && i < g->nindexes; i++) {
+        char sql[256];
+        snprintf(sql, sizeof(sql), "DROP INDEX \"%s\"", g->indexes[i].name);
+        rc = kf_tx_exec_script(tx, sql);
+    }
+    return rc;
+}
+
+static int create_indexes(kf_tx *tx, void *ctx)
+{
+    kf_gen *g = ctx;
+    int rc = KF_OK;
+    for (int i = 0; rc == KF_OK && i < g->nindexes; i++)
+        rc = kf_tx_exec_script(tx, g->indexes[i].sql);
+    return rc;
+}
+
+int gen_indexes_drop(kf_gen *g)
+{
+    int rc = kf_store_write_alone(g->store, drop_indexes, g);
+    if (rc != KF_OK)
+        snprintf(g->err, g->errlen, "dropping the indexes failed: %s", kf_err_name(rc));
+    return rc;
+}
+
+int gen_indexes_create(kf_gen *g)
+{
+    int rc = kf_store_write_alone(g->store, create_indexes, g);
+    if (rc != KF_OK) snprintf(g->err, g->errlen, "making the indexes failed: %s", kf_err_name(rc));
+    return rc;
+}
+
+void gen_indexes_free(kf_gen *g)
+{
+    for (int i = 0; i < g->nindexes; i++) {
+        free(g->indexes[i].name);
+        free(g->indexes[i].sql);
+    }
+    g->nindexes = 0;
+}
