@@ -77,6 +77,29 @@ typedef struct {
 
 #define GEN_MAX_INDEXES 32
 
+/* batch.c: rows of one table inserted many to a statement. Cells are added
+ * in column order (gen_batch_i, _s — text is copied —, _null); after each
+ * row gen_batch_row_done inserts the gathered rows once there are
+ * GEN_ROWS_PER_INSERT; gen_batch_flush inserts the rest. */
+#define GEN_ROWS_PER_INSERT 64
+
+typedef struct {
+    int ncols, ncells;
+    char *one, *many;  /* the INSERT for one row and for GEN_ROWS_PER_INSERT; owned */
+    unsigned char *kind; /* per cell */
+    int64_t *iv;       /* per cell: the value, or the text's offset in TEXT */
+    char *text;
+    size_t text_len, text_cap;
+} gen_batch;
+
+void gen_batch_init(gen_batch *b, const char *head, int ncols);
+void gen_batch_free(gen_batch *b);
+void gen_batch_i(gen_batch *b, int64_t v);
+void gen_batch_s(gen_batch *b, const char *s);
+void gen_batch_null(gen_batch *b);
+int gen_batch_row_done(gen_batch *b, kf_tx *tx);
+int gen_batch_flush(gen_batch *b, kf_tx *tx);
+
 typedef struct {
     char *name, *sql; /* owned */
 } gen_index;
@@ -102,6 +125,8 @@ typedef struct {
     size_t rollup_cap, rollup_n;
     gen_count *counts;
     size_t count_cap, count_n;
+    /* rows inserted many at a time */
+    gen_batch events, facts, rollup_rows;
     /* the secondary indexes dropped for the load (bulk.c) */
     gen_index indexes[GEN_MAX_INDEXES];
     int nindexes;
@@ -124,6 +149,11 @@ int gen_policy_for(kf_gen *g, kf_tx *tx, gen_project *p, int type, int sev, int 
 int gen_route_for(kf_gen *g, kf_tx *tx, gen_project *p, int type, int sev, int cat,
                   const gen_unit *u, int64_t now, const gen_route **out);
 void gen_date(const kf_desk_calendar *cal, int64_t ms, char out[16]);
+
+/* rows.c: gen_rows_flush inserts the events and facts still gathered */
+void gen_rows_init(kf_gen *g);
+int gen_rows_flush(kf_gen *g, kf_tx *tx);
+void gen_rows_free(kf_gen *g);
 
 /* life.c: generates and writes tickets [FROM, FROM + N) of the run. */
 int gen_tickets(kf_gen *g, kf_tx *tx, int64_t from, int64_t n);

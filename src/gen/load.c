@@ -94,6 +94,7 @@ static int ticket_batch_write(kf_tx *tx, void *ctx)
 {
     ticket_batch *b = ctx;
     int rc = gen_tickets(b->g, tx, b->from, b->n);
+    if (rc == KF_OK) rc = gen_rows_flush(b->g, tx);
     /* rollup days are local: a day a zone's offset (under a day) before
      * the next intake's UTC day is final */
     int64_t cutoff = intake_floor(b->g, b->from + b->n) / 86400000LL - 1;
@@ -106,6 +107,7 @@ int kf_gen_run(kf_store *s, const kf_gen_opts *opts, kf_gen_summary *sum, char *
     double t0 = seconds();
     kf_gen *g = kf_calloc(1, sizeof(*g));
     g->phase_at = t0;
+    gen_rows_init(g);
     g->o = *opts;
     if (g->o.projects < 1) g->o.projects = 1;
     if (g->o.years < 1) g->o.years = 1;
@@ -146,6 +148,7 @@ int kf_gen_run(kf_store *s, const kf_gen_opts *opts, kf_gen_summary *sum, char *
     *sum = g->sum;
     gen_world_free(g);
     gen_sums_free(g);
+    gen_rows_free(g);
     if (g->tzc) kf_tz_cache_free(g->tzc);
     free(g);
     return rc;

@@ -9,27 +9,21 @@
 static int write_events(kf_gen *g, kf_tx *tx, life *L, int64_t id)
 {
     int rc = KF_OK;
+    gen_batch *b = &g->events;
     for (int i = 0; i < L->nev && rc == KF_OK; i++) {
         const gen_event *e = &L->ev[i];
-        kf_stmt *st;
-        rc = kf_tx_prepare(tx,
-                           "INSERT INTO ticket_events (ticket_id, actor_id, kind, from_status,"
-                           " to_status, note, data, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           &st);
-        if (rc != KF_OK) break;
-        kf_stmt_bind_i64(st, 1, id);
+        gen_batch_i(b, id);
         if (e->actor)
-            kf_stmt_bind_i64(st, 2, e->actor);
+            gen_batch_i(b, e->actor);
         else
-            kf_stmt_bind_null(st, 2);
-        kf_stmt_bind_text(st, 3, e->kind);
-        kf_stmt_bind_text(st, 4, e->from);
-        kf_stmt_bind_text(st, 5, e->to);
-        kf_stmt_bind_text(st, 6, e->note);
-        kf_stmt_bind_text(st, 7, e->data[0] ? e->data : NULL);
-        kf_stmt_bind_i64(st, 8, e->at);
-        rc = kf_stmt_step(st);
-        rc = rc == KF_DONE ? KF_OK : rc == KF_ROW ? KF_EDB : rc;
+            gen_batch_null(b);
+        gen_batch_s(b, e->kind);
+        gen_batch_s(b, e->from);
+        gen_batch_s(b, e->to);
+        gen_batch_s(b, e->note);
+        gen_batch_s(b, e->data[0] ? e->data : NULL);
+        gen_batch_i(b, e->at);
+        rc = gen_batch_row_done(b, tx);
     }
     g->sum.events += L->nev;
     return rc;
@@ -38,33 +32,57 @@ static int write_events(kf_gen *g, kf_tx *tx, life *L, int64_t id)
 static int write_facts(kf_gen *g, kf_tx *tx, life *L)
 {
     int rc = KF_OK;
+    gen_batch *b = &g->facts;
     for (int i = 0; i < L->nfacts && rc == KF_OK; i++) {
         const kf_fact *f = &L->facts[i];
-        kf_stmt *st;
-        rc = kf_tx_prepare(tx,
-                           "INSERT INTO ticket_facts (ticket_id, project_id, day, at, metric, type,"
-                           " category_id, building_id, department_id, person_id, value, minutes)"
-                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           &st);
-        if (rc != KF_OK) break;
         int64_t v[] = {f->ticket, f->project, f->day, f->at};
         for (int k = 0; k < 4; k++)
-            kf_stmt_bind_i64(st, k + 1, v[k]);
-        kf_stmt_bind_text(st, 5, f->metric);
-        kf_stmt_bind_text(st, 6, f->type);
+            gen_batch_i(b, v[k]);
+        gen_batch_s(b, f->metric);
+        gen_batch_s(b, f->type);
         int64_t w[] = {f->category, f->building, f->department, f->person, f->value};
         for (int k = 0; k < 5; k++)
-            kf_stmt_bind_i64(st, k + 7, w[k]);
+            gen_batch_i(b, w[k]);
         if (f->minutes >= 0)
-            kf_stmt_bind_i64(st, 12, f->minutes);
+            gen_batch_i(b, f->minutes);
         else
-            kf_stmt_bind_null(st, 12);
-        rc = kf_stmt_step(st);
-        rc = rc == KF_DONE ? KF_OK : rc == KF_ROW ? KF_EDB : rc;
+            gen_batch_null(b);
+        rc = gen_batch_row_done(b, tx);
         gen_rollup_add(g, f, (int8_t)L->type);
     }
     g->sum.facts += L->nfacts;
     return rc;
+}
+
+void gen_rows_init(kf_gen *g)
+{
+    gen_batch_init(&g->events,
+                   "INSERT INTO ticket_events (ticket_id, actor_id, kind, from_status,"
+                   " to_status, note, data, at) VALUES",
+                   8);
+    gen_batch_init(&g->facts,
+                   "INSERT INTO ticket_facts (ticket_id, project_id, day, at, metric, type,"
+                   " category_id, building_id, department_id, person_id, value, minutes) VALUES",
+                   12);
+    gen_batch_init(&g->rollup_rows,
+                   "INSERT INTO ticket_rollups (project_id, metric, grain, day, type,"
+                   " category_id, building_id, department_id, person_id, n, total) VALUES",
+                   11);
+}
+
+int gen_rows_flush(kf_gen *g, kf_tx *tx)
+{
+    int rc = gen_batch_flush(&g->events, tx);
+    if (rc == KF_OK) rc = gen_batch_flush(&g->facts, tx);
+    if (rc == KF_OK) rc = gen_batch_flush(&g->rollup_rows, tx);
+    return rc;
+}
+
+void gen_rows_free(kf_gen *g)
+{
+    gen_batch_free(&g->events);
+    gen_batch_free(&g->facts);
+    gen_batch_free(&g->rollup_rows);
 }
 
 static int write_calls(kf_gen *g, kf_tx *tx, life *L, int64_t id)

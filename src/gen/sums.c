@@ -128,26 +128,19 @@ static int rollup_cmp(const void *pa, const void *pb)
     return 0;
 }
 
-static int write_rollup(kf_tx *tx, const gen_rollup *r)
+static int write_rollup(kf_gen *g, kf_tx *tx, const gen_rollup *r)
 {
-    kf_stmt *st;
-    int rc = kf_tx_prepare(tx,
-                           "INSERT INTO ticket_rollups (project_id, metric, grain, day, type,"
-                           " category_id, building_id, department_id, person_id, n, total)"
-                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           &st);
-    if (rc != KF_OK) return rc;
+    gen_batch *b = &g->rollup_rows;
     char grain[2] = {r->grain, 0};
-    kf_stmt_bind_i64(st, 1, r->project);
-    kf_stmt_bind_text(st, 2, kf_rollup_metric((size_t)r->metric));
-    kf_stmt_bind_text(st, 3, grain);
-    kf_stmt_bind_i64(st, 4, r->day);
-    kf_stmt_bind_text(st, 5, gen_types[r->type]);
+    gen_batch_i(b, r->project);
+    gen_batch_s(b, kf_rollup_metric((size_t)r->metric));
+    gen_batch_s(b, grain);
+    gen_batch_i(b, r->day);
+    gen_batch_s(b, gen_types[r->type]);
     int64_t v[] = {r->category, r->building, r->department, r->person, r->n, r->total};
     for (int k = 0; k < 6; k++)
-        kf_stmt_bind_i64(st, 6 + k, v[k]);
-    rc = kf_stmt_step(st);
-    return rc == KF_DONE ? KF_OK : rc == KF_ROW ? KF_EDB : rc;
+        gen_batch_i(b, v[k]);
+    return gen_batch_row_done(b, tx);
 }
 
 int gen_rollups_flush(kf_gen *g, kf_tx *tx, int64_t cutoff)
@@ -167,8 +160,9 @@ int gen_rollups_flush(kf_gen *g, kf_tx *tx, int64_t cutoff)
     qsort(done, n, sizeof(gen_rollup), rollup_cmp);
     int rc = KF_OK;
     for (size_t i = 0; i < n && rc == KF_OK; i++)
-        rc = write_rollup(tx, &done[i]);
+        rc = write_rollup(g, tx, &done[i]);
     free(done);
+    if (rc == KF_OK) rc = gen_batch_flush(&g->rollup_rows, tx);
     g->sum.rollups += (int64_t)n;
     return rc;
 }
