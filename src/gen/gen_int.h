@@ -75,7 +75,14 @@ typedef struct {
     char bucket[32];
 } gen_count;
 
-#define GEN_MAX_INDEXES 32
+#define GEN_MAX_INDEXES  32
+#define GEN_METRICS_SEEN 64
+
+/* a metric's name as facts give it, with its place in kf_rollup_metric */
+typedef struct {
+    const char *name, *grains;
+    int index;
+} gen_metric;
 
 /* batch.c: rows of one table inserted many to a statement. Cells are added
  * in column order (gen_batch_i, _s — text is copied —, _null); after each
@@ -85,9 +92,9 @@ typedef struct {
 
 typedef struct {
     int ncols, ncells;
-    char *one, *many;  /* the INSERT for one row and for GEN_ROWS_PER_INSERT; owned */
+    char *one, *many;    /* the INSERT for one row and for GEN_ROWS_PER_INSERT; owned */
     unsigned char *kind; /* per cell */
-    int64_t *iv;       /* per cell: the value, or the text's offset in TEXT */
+    int64_t *iv;         /* per cell: the value, or the text's offset in TEXT */
     char *text;
     size_t text_len, text_cap;
 } gen_batch;
@@ -123,6 +130,8 @@ typedef struct {
     /* sums kept until the end */
     gen_rollup *rollups;
     size_t rollup_cap, rollup_n;
+    gen_metric metrics[GEN_METRICS_SEEN];
+    int nmetrics;
     gen_count *counts;
     size_t count_cap, count_n;
     /* rows inserted many at a time */

@@ -18,12 +18,26 @@
 
 #define MIN_CAP (1u << 16)
 
-static int metric_index(const char *m)
+/* The index of metric M in kf_rollup_metric's list and its grains (NULL
+ * when it has no rollups). A fact names its metric with one of a few
+ * literals: their addresses are remembered, so a fact costs a few pointer
+ * comparisons rather than a string search of the list (measured: 14 % of
+ * the run went to summing). */
+static int metric_of(kf_gen *g, const char *m, const char **grains)
 {
+    for (int i = 0; i < g->nmetrics; i++)
+        if (g->metrics[i].name == m) {
+            *grains = g->metrics[i].grains;
+            return g->metrics[i].index;
+        }
+    int index = -1;
     const char *k;
     for (int i = 0; (k = kf_rollup_metric((size_t)i)); i++)
-        if (k == m || strcmp(k, m) == 0) return i;
-    return -1;
+        if (strcmp(k, m) == 0) index = i;
+    *grains = index >= 0 ? kf_rollup_grains(m) : NULL;
+    if (g->nmetrics < GEN_METRICS_SEEN)
+        g->metrics[g->nmetrics++] = (gen_metric){.name = m, .grains = *grains, .index = index};
+    return index;
 }
 
 /* ---- rollups: an open-addressing table keyed like ticket_rollups ---- */
@@ -88,8 +102,8 @@ static void rollup_rehash(kf_gen *g, size_t cap, int64_t cutoff, gen_rollup *out
 
 void gen_rollup_add(kf_gen *g, const kf_fact *f, int8_t type)
 {
-    const char *grains = kf_rollup_grains(f->metric);
-    int metric = metric_index(f->metric);
+    const char *grains;
+    int metric = metric_of(g, f->metric, &grains);
     for (const char *gr = grains; gr && *gr && metric >= 0; gr++) {
         if ((g->rollup_n + 1) * 10 > g->rollup_cap * 7)
             rollup_rehash(g, g->rollup_cap ? g->rollup_cap * 2 : MIN_CAP, 0, NULL, NULL);
@@ -116,15 +130,21 @@ void gen_rollup_add(kf_gen *g, const kf_fact *f, int8_t type)
 }
 
 /* ticket_rollups' key order: the rows go into the table's B-tree in order */
+#define CMP(x, y)                                                                                  \
+    if ((x) != (y)) return (x) < (y) ? -1 : 1
+
 static int rollup_cmp(const void *pa, const void *pb)
 {
     const gen_rollup *a = pa, *b = pb;
-    int64_t x[] = {a->project,  a->metric,   a->grain,      a->day,   a->type,
-                   a->category, a->building, a->department, a->person};
-    int64_t y[] = {b->project,  b->metric,   b->grain,      b->day,   b->type,
-                   b->category, b->building, b->department, b->person};
-    for (int i = 0; i < 9; i++)
-        if (x[i] != y[i]) return x[i] < y[i] ? -1 : 1;
+    CMP(a->project, b->project);
+    CMP(a->metric, b->metric);
+    CMP(a->grain, b->grain);
+    CMP(a->day, b->day);
+    CMP(a->type, b->type);
+    CMP(a->category, b->category);
+    CMP(a->building, b->building);
+    CMP(a->department, b->department);
+    CMP(a->person, b->person);
     return 0;
 }
 
