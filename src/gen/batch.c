@@ -1,7 +1,9 @@
-/* Rows gathered and inserted GEN_ROWS_PER_INSERT at a time with one
+/* Rows gathered, then inserted GEN_ROWS_PER_INSERT at a time with one
  * multi-row INSERT … VALUES (…), (…), …: one statement step instead of one
  * per row (SQLite's per-statement work), one round trip instead of one per
- * row (PostgreSQL). Rows keep their order, so ids come out as row by row. */
+ * row (PostgreSQL). Rows keep their order, so ids come out as row by row.
+ * The statements' text belongs to a gen_table that lives as long as the
+ * run: the store caches statements by the text's address. */
 #include "gen/gen_int.h"
 
 #include "core/err.h"
@@ -30,35 +32,52 @@ static char *insert_sql(const char *head, int ncols, int nrows)
     return sql;
 }
 
-void gen_batch_init(gen_batch *b, const char *head, int ncols)
+void gen_table_init(gen_table *t, const char *head, int ncols)
+{
+    t->ncols = ncols;
+    t->one = insert_sql(head, ncols, 1);
+    t->many = insert_sql(head, ncols, GEN_ROWS_PER_INSERT);
+}
+
+void gen_table_free(gen_table *t)
+{
+    free(t->one);
+    free(t->many);
+    t->one = t->many = NULL;
+}
+
+void gen_batch_init(gen_batch *b, const gen_table *tab)
 {
     memset(b, 0, sizeof(*b));
-    b->ncols = ncols;
-    b->one = insert_sql(head, ncols, 1);
-    b->many = insert_sql(head, ncols, GEN_ROWS_PER_INSERT);
-    size_t cells = (size_t)ncols * GEN_ROWS_PER_INSERT;
-    b->kind = kf_malloc(cells);
-    b->iv = kf_malloc(cells * sizeof(int64_t));
+    b->tab = tab;
 }
 
 void gen_batch_free(gen_batch *b)
 {
-    free(b->one);
-    free(b->many);
     free(b->kind);
     free(b->iv);
     free(b->text);
     memset(b, 0, sizeof(*b));
 }
 
+static void cell_room(gen_batch *b)
+{
+    if (b->ncells < b->cap) return;
+    b->cap = b->cap ? b->cap * 2 : 1024;
+    b->kind = kf_realloc(b->kind, (size_t)b->cap);
+    b->iv = kf_realloc(b->iv, (size_t)b->cap * sizeof(int64_t));
+}
+
 void gen_batch_i(gen_batch *b, int64_t v)
 {
+    cell_room(b);
     b->kind[b->ncells] = CELL_INT;
     b->iv[b->ncells++] = v;
 }
 
 void gen_batch_s(gen_batch *b, const char *s)
 {
+    cell_room(b);
     if (!s) {
         b->kind[b->ncells++] = CELL_NULL;
         return;
@@ -76,6 +95,7 @@ void gen_batch_s(gen_batch *b, const char *s)
 
 void gen_batch_null(gen_batch *b)
 {
+    cell_room(b);
     b->kind[b->ncells++] = CELL_NULL;
 }
 
@@ -85,7 +105,7 @@ static int insert_rows(gen_batch *b, kf_tx *tx, const char *sql, int from, int n
     kf_stmt *st;
     int rc = kf_tx_prepare(tx, sql, &st);
     if (rc != KF_OK) return rc;
-    for (int i = 0; i < nrows * b->ncols; i++) {
+    for (int i = 0; i < nrows * b->tab->ncols; i++) {
         int c = from + i;
         if (b->kind[c] == CELL_INT)
             kf_stmt_bind_i64(st, i + 1, b->iv[c]);
@@ -98,20 +118,13 @@ static int insert_rows(gen_batch *b, kf_tx *tx, const char *sql, int from, int n
     return rc == KF_DONE ? KF_OK : rc == KF_ROW ? KF_EDB : rc;
 }
 
-int gen_batch_row_done(gen_batch *b, kf_tx *tx)
+int gen_batch_write(gen_batch *b, kf_tx *tx)
 {
-    if (b->ncells < b->ncols * GEN_ROWS_PER_INSERT) return KF_OK;
-    int rc = insert_rows(b, tx, b->many, 0, GEN_ROWS_PER_INSERT);
-    b->ncells = 0;
-    b->text_len = 0;
-    return rc;
-}
-
-int gen_batch_flush(gen_batch *b, kf_tx *tx)
-{
-    int rc = KF_OK;
-    for (int c = 0; c < b->ncells && rc == KF_OK; c += b->ncols)
-        rc = insert_rows(b, tx, b->one, c, 1);
+    int rc = KF_OK, row = b->tab->ncols, many = row * GEN_ROWS_PER_INSERT, c = 0;
+    for (; c + many <= b->ncells && rc == KF_OK; c += many)
+        rc = insert_rows(b, tx, b->tab->many, c, GEN_ROWS_PER_INSERT);
+    for (; c < b->ncells && rc == KF_OK; c += row)
+        rc = insert_rows(b, tx, b->tab->one, c, 1);
     b->ncells = 0;
     b->text_len = 0;
     return rc;

@@ -50,7 +50,11 @@ static int optimize(kf_tx *tx, void *ctx)
 static int write_sums(kf_tx *tx, void *ctx)
 {
     kf_gen *g = ctx;
-    int rc = gen_rollups_flush(g, tx, INT64_MAX);
+    gen_batch b;
+    gen_batch_init(&b, &g->t_rollups);
+    gen_rollups_stage(g, &b, INT64_MAX);
+    int rc = gen_batch_write(&b, tx);
+    gen_batch_free(&b);
     if (rc == KF_OK) rc = gen_counts_write(g, tx);
     for (int p = 0; p < g->nprojects && rc == KF_OK; p++)
         for (int d = 0; d < g->projects[p].ndepts && rc == KF_OK; d++)
@@ -78,28 +82,11 @@ int gen_finish(kf_gen *g)
 
 /* ---- the run ---- */
 
-typedef struct {
-    kf_gen *g;
-    int64_t from, n;
-} ticket_batch;
-
-/* The first instant the next ticket can have (begin() in life.c adds a
- * fraction of a slot to it). */
-static int64_t intake_floor(const kf_gen *g, int64_t index)
+static void made(kf_gen *g, int64_t done)
 {
-    return g->start + (int64_t)((double)index * (double)(g->now - g->start) / (double)g->o.tickets);
-}
-
-static int ticket_batch_write(kf_tx *tx, void *ctx)
-{
-    ticket_batch *b = ctx;
-    int rc = gen_tickets(b->g, tx, b->from, b->n);
-    if (rc == KF_OK) rc = gen_rows_flush(b->g, tx);
-    /* rollup days are local: a day a zone's offset (under a day) before
-     * the next intake's UTC day is final */
-    int64_t cutoff = intake_floor(b->g, b->from + b->n) / 86400000LL - 1;
-    if (rc == KF_OK) rc = gen_rollups_flush(b->g, tx, cutoff);
-    return rc;
+    char what[64];
+    snprintf(what, sizeof(what), "%lld tickets made", (long long)done);
+    phase(g, what);
 }
 
 int kf_gen_run(kf_store *s, const kf_gen_opts *opts, kf_gen_summary *sum, char *err, size_t errlen)
@@ -127,14 +114,8 @@ int kf_gen_run(kf_store *s, const kf_gen_opts *opts, kf_gen_summary *sum, char *
     if (rc == KF_OK) rc = gen_indexes_drop(g);
     phase(g, "world written");
     double t1 = seconds();
-    for (int64_t from = 0; rc == KF_OK && from < g->o.tickets; from += g->o.batch) {
-        ticket_batch b = {g, from,
-                          g->o.tickets - from < g->o.batch ? g->o.tickets - from : g->o.batch};
-        rc = kf_store_write_alone(s, ticket_batch_write, &b);
-        char what[64];
-        snprintf(what, sizeof(what), "%lld tickets", (long long)(from + b.n));
-        if (rc == KF_OK) phase(g, what);
-    }
+    if (rc == KF_OK) rc = gen_load_tickets(g, made);
+    if (rc == KF_OK) phase(g, "tickets written");
     if (rc == KF_OK) rc = gen_finish(g);
     if (bulk) {
         int off = kf_store_bulk(s, 0);

@@ -148,9 +148,8 @@ static int rollup_cmp(const void *pa, const void *pb)
     return 0;
 }
 
-static int write_rollup(kf_gen *g, kf_tx *tx, const gen_rollup *r)
+static void stage_rollup(gen_batch *b, const gen_rollup *r)
 {
-    gen_batch *b = &g->rollup_rows;
     char grain[2] = {r->grain, 0};
     gen_batch_i(b, r->project);
     gen_batch_s(b, kf_rollup_metric((size_t)r->metric));
@@ -160,12 +159,21 @@ static int write_rollup(kf_gen *g, kf_tx *tx, const gen_rollup *r)
     int64_t v[] = {r->category, r->building, r->department, r->person, r->n, r->total};
     for (int k = 0; k < 6; k++)
         gen_batch_i(b, v[k]);
-    return gen_batch_row_done(b, tx);
 }
 
-int gen_rollups_flush(kf_gen *g, kf_tx *tx, int64_t cutoff)
+int64_t gen_cutoff(const kf_gen *g, int64_t next)
 {
-    if (!g->rollup_n) return KF_OK;
+    /* the first instant ticket NEXT can have (begin() in life.c adds a
+     * fraction of a slot to it); rollup days are local, and a day a zone's
+     * offset (under a day) before that instant's UTC day is final */
+    int64_t at =
+        g->start + (int64_t)((double)next * (double)(g->now - g->start) / (double)g->o.tickets);
+    return at / 86400000LL - 1;
+}
+
+void gen_rollups_stage(kf_gen *g, gen_batch *b, int64_t cutoff)
+{
+    if (!g->rollup_n) return;
     size_t left = 0;
     for (size_t i = 0; i < g->rollup_cap; i++)
         left += g->rollups[i].metric >= 0 && g->rollups[i].day >= cutoff;
@@ -178,13 +186,10 @@ int gen_rollups_flush(kf_gen *g, kf_tx *tx, int64_t cutoff)
     size_t n = 0;
     rollup_rehash(g, cap, cutoff, done, &n);
     qsort(done, n, sizeof(gen_rollup), rollup_cmp);
-    int rc = KF_OK;
-    for (size_t i = 0; i < n && rc == KF_OK; i++)
-        rc = write_rollup(g, tx, &done[i]);
+    for (size_t i = 0; i < n; i++)
+        stage_rollup(b, &done[i]);
     free(done);
-    if (rc == KF_OK) rc = gen_batch_flush(&g->rollup_rows, tx);
     g->sum.rollups += (int64_t)n;
-    return rc;
 }
 
 /* ---- queue counts: one entry per open ticket and bucket ---- */
