@@ -1,6 +1,9 @@
 /* Shared internals of src/gen: the world the tickets happen in (world.c),
- * a ticket's life (life.c), and the bulk writer (load.c). One kf_gen holds
- * everything of a run; nothing is global. */
+ * a ticket's life (life.c), its rows (rows.c, batch.c), the sums (sums.c),
+ * the two-thread load (pipe.c), the indexes (bulk.c) and the run (load.c).
+ * One kf_gen holds everything of a run; nothing is global. It is used by
+ * the thread that makes the tickets, except what the writer touches while
+ * writing a chunk (the chunk, err) and the tables' statements (read-only). */
 #ifndef KF_GEN_INT_H
 #define KF_GEN_INT_H
 

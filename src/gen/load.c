@@ -1,9 +1,10 @@
-/* The bulk writer: the run's transactions (the world, then the tickets in
- * large batches through kf_store_write_alone, in bulk mode with the
- * tables' secondary indexes dropped), the rollups of finished days after
- * each batch, the rest of the sums and the departments' round-robin
- * positions at the end, the indexes made again, and the search index rebuilt
- * as `kefu reindex` does. */
+/* The run: the world, then the store in bulk mode (kf_store_bulk) and the
+ * tickets' secondary indexes dropped (bulk.c), the tickets in large batches,
+ * one transaction each, made and written on two threads (pipe.c) with the
+ * rollups of finished days written after each batch (sums.c), then the
+ * rest of the sums and the departments' round-robin positions, the indexes
+ * made again, the search index rebuilt as `kefu reindex` does, and bulk
+ * mode left (everything synced). */
 #include "gen/gen_int.h"
 
 #include "core/err.h"
