@@ -356,7 +356,7 @@ static int intake(life *L, int64_t now)
     } else {
         const gen_policy *pol;
         const gen_route *route;
-        rc = gen_policy_for(g, L->tx, L->p, L->type, L->sev, L->cat, &pol);
+        rc = gen_policy_for(g, L->p, L->type, L->sev, L->cat, &pol);
         if (rc != KF_OK) return rc;
         kf_ticket_set_i(t, "policy_id", pol->policy);
         for (int i = 0; i < pol->n && rc == KF_OK; i++) {
@@ -366,8 +366,7 @@ static int intake(life *L, int64_t now)
             if (kf_milestone_start(m) == KF_START_CREATED)
                 rc = kf_clock_start(&t->clocks[m], L->cal, now);
         }
-        if (rc == KF_OK)
-            rc = gen_route_for(g, L->tx, L->p, L->type, L->sev, L->cat, L->u, now, &route);
+        if (rc == KF_OK) rc = gen_route_for(g, L->p, L->type, L->sev, L->cat, L->u, now, &route);
         if (rc != KF_OK) return rc;
         kf_ticket_set_i(t, "routing_rule_id", route->rule);
         kf_ticket_set_i(t, "department_id", route->department);
@@ -552,7 +551,7 @@ static gen_unit *pick_unit(kf_gen *g, gen_project *p)
     return NULL;
 }
 
-static int begin(kf_gen *g, kf_tx *tx, int64_t index, life *L)
+static int begin(kf_gen *g, int64_t index, life *L)
 {
     int64_t span = g->now - g->start;
     int64_t t0 = g->start + (int64_t)(((double)index + kf_rng_unit(&g->rng)) * (double)span /
@@ -561,7 +560,6 @@ static int begin(kf_gen *g, kf_tx *tx, int64_t index, life *L)
     L->nev = L->nfacts = L->nfu = 0;
     L->charge_id = 0;
     L->g = g;
-    L->tx = tx;
     L->end = g->now;
     L->prev = t0;
     L->version = 1;
@@ -612,15 +610,15 @@ static int begin(kf_gen *g, kf_tx *tx, int64_t index, life *L)
     return KF_OK;
 }
 
-int gen_tickets(kf_gen *g, kf_tx *tx, int64_t from, int64_t n)
+int gen_tickets(kf_gen *g, gen_chunk *c, int64_t from, int64_t n)
 {
     life *L = kf_malloc(sizeof(*L));
     int rc = KF_OK;
     for (int64_t i = from; i < from + n && rc == KF_OK; i++) {
-        rc = begin(g, tx, i, L);
+        rc = begin(g, i, L);
         if (rc != KF_OK) break;
         rc = live(L);
-        if (rc == KF_OK) rc = gen_write_life(g, tx, L);
+        if (rc == KF_OK) gen_stage_life(g, c, L);
         gen_project *p = L->p;
         if (rc == KF_OK && L->u && L->type == T_REPAIR) {
             p->ring_unit[p->ring_pos] = (int32_t)(L->u - p->units);

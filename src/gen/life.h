@@ -22,7 +22,6 @@ typedef struct {
 
 typedef struct {
     kf_gen *g;
-    kf_tx *tx;
     gen_project *p;
     gen_unit *u;
     const kf_workcal *cal;
@@ -39,8 +38,19 @@ typedef struct {
     const char *charge_level;
 } life;
 
-/* gen_write_life: the ticket's row, clocks, events, facts (and their sums),
- * follow-up calls, compensation and queue counts. */
-int gen_write_life(kf_gen *g, kf_tx *tx, life *L);
+/* A ticket made, waiting for the writer: the row and clocks, its follow-up
+ * calls and compensation. */
+struct gen_staged {
+    kf_ticket t; /* owned: released once written */
+    int64_t project;
+    gen_call fu[MAX_FU];
+    int nfu;
+    int64_t charge_id, charge_amount, charge_at, charge_decided_at, charge_decider;
+    const char *charge_level;
+};
+
+/* gen_stage_life: moves the ticket of L into C with its events and facts,
+ * and adds its sums and queue counts. */
+void gen_stage_life(kf_gen *g, gen_chunk *c, life *L);
 
 #endif

@@ -426,46 +426,73 @@ static size_t slot(const kf_gen *g, int type, int sev, int cat)
 
 static const char *const severities[] = {"general", "major"};
 
-int gen_policy_for(kf_gen *g, kf_tx *tx, gen_project *p, int type, int sev, int cat,
-                   const gen_policy **out)
+/* A kind of ticket whose policy or route is asked of the writer. */
+typedef struct {
+    kf_gen *g;
+    gen_project *p;
+    int type, sev, cat;
+    const gen_unit *u;
+    int64_t now;
+    char today[16];
+    gen_policy *gp;
+    gen_route *r;
+} kind_query;
+
+static int policy_query(kf_tx *tx, void *ctx)
 {
-    gen_policy *gp = &p->policies[slot(g, type, sev, cat)];
-    *out = gp;
-    if (gp->known) return KF_OK;
+    kind_query *q = ctx;
     kf_ticket t;
-    int rc = kf_ticket_new(&t, p->id, g->now);
+    int rc = kf_ticket_new(&t, q->p->id, q->g->now);
     if (rc != KF_OK) return rc;
-    kf_ticket_set_s(&t, "type", gen_types[type]);
-    kf_ticket_set_s(&t, "severity", severities[sev]);
-    kf_ticket_set_i(&t, "category_id", g->cat_id[cat]);
-    rc = kf_ticket_policy(tx, NULL, &t, gp->targets, &gp->n);
-    gp->policy = kf_ticket_i(&t, "policy_id");
-    gp->known = rc == KF_OK;
+    kf_ticket_set_s(&t, "type", gen_types[q->type]);
+    kf_ticket_set_s(&t, "severity", severities[q->sev]);
+    kf_ticket_set_i(&t, "category_id", q->g->cat_id[q->cat]);
+    rc = kf_ticket_policy(tx, NULL, &t, q->gp->targets, &q->gp->n);
+    q->gp->policy = kf_ticket_i(&t, "policy_id");
     kf_ticket_release(&t);
     return rc;
 }
 
-int gen_route_for(kf_gen *g, kf_tx *tx, gen_project *p, int type, int sev, int cat,
-                  const gen_unit *u, int64_t now, const gen_route **out)
+int gen_policy_for(kf_gen *g, gen_project *p, int type, int sev, int cat, const gen_policy **out)
 {
-    char today[16];
-    gen_date(p->cal, now, today);
-    int w = !u ? 0 : !u->warranty_end[0] ? 1 : strcmp(u->warranty_end, today) >= 0 ? 2 : 3;
+    gen_policy *gp = &p->policies[slot(g, type, sev, cat)];
+    *out = gp;
+    if (gp->known) return KF_OK;
+    kind_query q = {.g = g, .p = p, .type = type, .sev = sev, .cat = cat, .gp = gp};
+    int rc = gen_on_writer(g, policy_query, &q);
+    gp->known = rc == KF_OK;
+    return rc;
+}
+
+static int route_query(kf_tx *tx, void *ctx)
+{
+    kind_query *q = ctx;
+    kf_ticket t;
+    int rc = kf_ticket_new(&t, q->p->id, q->now);
+    if (rc != KF_OK) return rc;
+    kf_ticket_set_s(&t, "type", gen_types[q->type]);
+    kf_ticket_set_s(&t, "severity", severities[q->sev]);
+    kf_ticket_set_i(&t, "category_id", q->g->cat_id[q->cat]);
+    kf_ticket_set_i(&t, "unit_id", q->u ? q->u->id : 0);
+    rc = kf_desk_route(tx, &t, q->today);
+    q->r->rule = kf_ticket_i(&t, "routing_rule_id");
+    q->r->department = kf_ticket_i(&t, "department_id");
+    kf_ticket_release(&t);
+    return rc;
+}
+
+int gen_route_for(kf_gen *g, gen_project *p, int type, int sev, int cat, const gen_unit *u,
+                  int64_t now, const gen_route **out)
+{
+    kind_query q = {.g = g, .p = p, .type = type, .sev = sev, .cat = cat, .u = u, .now = now};
+    gen_date(p->cal, now, q.today);
+    int w = !u ? 0 : !u->warranty_end[0] ? 1 : strcmp(u->warranty_end, q.today) >= 0 ? 2 : 3;
     /* the seeded rules name no building, so the unit counts only by its warranty */
     gen_route *r = &p->routes[slot(g, type, sev, cat) * GEN_NWARRANTY + (size_t)w];
     *out = r;
     if (r->known) return KF_OK;
-    kf_ticket t;
-    int rc = kf_ticket_new(&t, p->id, now);
-    if (rc != KF_OK) return rc;
-    kf_ticket_set_s(&t, "type", gen_types[type]);
-    kf_ticket_set_s(&t, "severity", severities[sev]);
-    kf_ticket_set_i(&t, "category_id", g->cat_id[cat]);
-    kf_ticket_set_i(&t, "unit_id", u ? u->id : 0);
-    rc = kf_desk_route(tx, &t, today);
-    r->rule = kf_ticket_i(&t, "routing_rule_id");
-    r->department = kf_ticket_i(&t, "department_id");
+    q.r = r;
+    int rc = gen_on_writer(g, route_query, &q);
     r->known = rc == KF_OK;
-    kf_ticket_release(&t);
     return rc;
 }

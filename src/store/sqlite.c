@@ -442,6 +442,7 @@ const kf_store_ops kf_store_sqlite_ops = {
     .read_end = sq_read_end,
     .write = sq_write,
     .stats = sq_stats,
+    .bulk = sq_bulk,
     .migration_lock = sq_migration_lock,
     .exec_script = sq_exec_script,
     .savepoint = sq_savepoint,

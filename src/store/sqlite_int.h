@@ -80,6 +80,7 @@ typedef struct {
     write_job *unsynced_head, *unsynced_tail; /* committed, not yet on disk */
     int syncer_stopping;
     int sync_failed; /* the disk refused a sync: nothing more is acknowledged */
+    int bulk;        /* kf_store_bulk: commits are acknowledged unsynced */
 
     /* the checkpointer (under queue_mu but its connection) */
     sq_conn checkpointer;
@@ -110,5 +111,6 @@ int sq_writes_start(sq_store *s, const char *path, int timeout_ms, char *err, si
 /* sq_writes_stop: runs what is queued, makes it durable, stops the threads. */
 void sq_writes_stop(sq_store *s);
 int sq_write(kf_store *base, kf_write_fn fn, void *ctx, int alone);
+int sq_bulk(kf_store *base, int on);
 
 #endif

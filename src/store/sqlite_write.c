@@ -165,7 +165,7 @@ static void *writer_main(void *arg)
         run_batch(s, batch);
 
         pthread_mutex_lock(&s->queue_mu);
-        if (s->wal_fd >= 0) {
+        if (s->wal_fd >= 0 && !s->bulk) {
             if (s->unsynced_tail)
                 s->unsynced_tail->next = batch;
             else
@@ -282,6 +282,59 @@ int sq_write(kf_store *base, kf_write_fn fn, void *ctx, int alone)
     pthread_mutex_unlock(&s->queue_mu);
     pthread_cond_destroy(&job.done_cv);
     return job.rc;
+}
+
+typedef struct {
+    sq_store *s;
+    int on;
+} bulk_switch;
+
+/* Syncs the file at PATH (the database or its log) to disk. */
+static int sync_path(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT ? KF_OK : KF_EIO;
+    int rc = fdatasync(fd) == 0 ? KF_OK : KF_EIO;
+    close(fd);
+    return rc;
+}
+
+/* Runs on the writer as a job of its own: the pragmas cannot change inside
+ * a transaction, so it ends the one run_batch began and begins another.
+ * Leaving bulk mode syncs the database file and its log: checkpoints run by
+ * the writer meanwhile (restart_log) copied pages without syncing them. */
+static int bulk_switch_run(kf_tx *tx, void *ctx)
+{
+    (void)tx;
+    bulk_switch *b = ctx;
+    sq_store *s = b->s;
+    sq_conn *c = &s->writer;
+    const char *pragmas = b->on            ? "PRAGMA foreign_keys=OFF; PRAGMA synchronous=OFF"
+                          : s->wal_fd >= 0 ? "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL"
+                                           : "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL";
+    int rc = sq_conn_simple(c, "COMMIT");
+    if (rc == KF_OK && sqlite3_exec(c->db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
+        sq_note_error(c, pragmas);
+        rc = KF_EDB;
+    }
+    const char *file = sqlite3_db_filename(c->db, "main");
+    if (rc == KF_OK && !b->on && file && *file) {
+        char wal[4096];
+        snprintf(wal, sizeof(wal), "%s-wal", file);
+        rc = sync_path(file);
+        if (rc == KF_OK) rc = sync_path(wal);
+    }
+    pthread_mutex_lock(&s->queue_mu);
+    if (rc == KF_OK) s->bulk = b->on;
+    pthread_mutex_unlock(&s->queue_mu);
+    int begin = sq_conn_simple(c, "BEGIN IMMEDIATE");
+    return rc != KF_OK ? rc : begin;
+}
+
+int sq_bulk(kf_store *base, int on)
+{
+    bulk_switch b = {(sq_store *)base, on != 0};
+    return sq_write(base, bulk_switch_run, &b, 1);
 }
 
 /* Opens the writer's log (the database file + "-wal") for the syncer and lets the writer commit

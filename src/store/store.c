@@ -65,6 +65,11 @@ int kf_store_write_alone(kf_store *s, kf_write_fn fn, void *ctx)
     return s->ops->write(s, fn, ctx, 1);
 }
 
+int kf_store_bulk(kf_store *s, int on)
+{
+    return s->ops->bulk ? s->ops->bulk(s, on) : KF_OK;
+}
+
 void kf_store_stats_get(kf_store *s, kf_store_stats *out)
 {
     s->ops->stats(s, out);

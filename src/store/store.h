@@ -84,6 +84,13 @@ int kf_store_write(kf_store *s, kf_write_fn fn, void *ctx);
  * made bulk inserts ~18x slower (measured). */
 int kf_store_write_alone(kf_store *s, kf_write_fn fn, void *ctx);
 void kf_store_stats_get(kf_store *s, kf_store_stats *out);
+/* kf_store_bulk: bulk-load mode, for filling a fresh database that is thrown
+ * away if the load fails (kefu gen). ON: SQLite's writer stops checking
+ * foreign keys and stops syncing: a write returns once committed, not once
+ * on disk, and a power cut or OS crash meanwhile can corrupt the file. OFF:
+ * checks and syncs are back, and everything written is on disk when it
+ * returns. No effect on PostgreSQL. Not for a running server. */
+int kf_store_bulk(kf_store *s, int on);
 
 /* kf_tx_prepare: the cached statement for SQL, reset and with bindings cleared.
  * SQL should be a string literal: the cache is keyed by its address (and

@@ -16,6 +16,8 @@ typedef struct kf_store_ops {
     void (*read_end)(kf_store *s, kf_tx *tx);
     int (*write)(kf_store *s, kf_write_fn fn, void *ctx, int alone);
     void (*stats)(kf_store *s, kf_store_stats *out);
+    /* bulk: kf_store_bulk (NULL: nothing to do) */
+    int (*bulk)(kf_store *s, int on);
     /* migration_lock: serialises concurrent migrators inside a write tx */
     int (*migration_lock)(kf_tx *tx);
     int (*exec_script)(kf_tx *tx, const char *sql);
