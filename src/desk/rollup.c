@@ -96,12 +96,18 @@ static int delta_cmp(const void *pa, const void *pb)
     return 0;
 }
 
-static const char upsert_sql[] =
-    "INSERT INTO ticket_rollups (project_id, metric, grain, day, type, category_id, building_id,"
-    " department_id, person_id, n, total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (project_id, metric, grain, day, type, category_id, building_id, department_id,"
-    " person_id) DO UPDATE SET n = ticket_rollups.n + excluded.n,"
-    " total = ticket_rollups.total + excluded.total";
+#define UPSERT_SQL(key)                                                                            \
+    "INSERT INTO ticket_rollups (project_id, metric, grain, day, type, category_id, building_id,"  \
+    " department_id, person_id, stripe, n, total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"     \
+    " ON CONFLICT (project_id, metric, grain, day, type, category_id, building_id, department_id," \
+    " person_id" key ") DO UPDATE SET n = ticket_rollups.n + excluded.n,"                          \
+    " total = ticket_rollups.total + excluded.total"
+
+/* PostgreSQL: a row per stripe, so that concurrent writes add to rows of
+ * their own (kf_tx_stripe); SQLite writes one at a time and keeps stripe 0
+ * only, out of its key (migration 0013). */
+static const char upsert_striped_sql[] = UPSERT_SQL(", stripe");
+static const char upsert_sql[] = UPSERT_SQL("");
 
 /* Takes a later write's sums into the first one's (kf_tx_defer_each_later):
  * they share rows often (today's, of one project), and the later one's type
@@ -124,6 +130,9 @@ static int batch_run(kf_tx *tx, void *ctx)
     if (!b->n) return KF_OK; /* taken by an earlier write of this commit */
     kf_tx_defer_each_later(tx, batch_run, take_later, b);
     qsort(b->d, b->n, sizeof(delta), delta_cmp);
+    int64_t stripe = kf_tx_stripe(tx);
+    const char *sql =
+        kf_store_backend(kf_tx_store(tx)) == KF_BACKEND_POSTGRES ? upsert_striped_sql : upsert_sql;
     int rc = KF_OK;
     for (size_t i = 0; i < b->n && rc == KF_OK;) {
         /* equal keys (the writes of one commit on the same day's rows) are
@@ -137,8 +146,9 @@ static int batch_run(kf_tx *tx, void *ctx)
         }
         const delta *d = &b->d[i];
         char grain[2] = {d->grain, 0};
-        rc = kf_tx_exec(tx, NULL, upsert_sql, "issisiiiiii", d->project, d->metric, grain, d->day,
-                        d->type, d->category, d->building, d->department, d->person, n, total);
+        rc =
+            kf_tx_exec(tx, NULL, sql, "issisiiiiiii", d->project, d->metric, grain, d->day, d->type,
+                       d->category, d->building, d->department, d->person, stripe, n, total);
         i = j;
     }
     return rc;

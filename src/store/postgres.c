@@ -8,7 +8,12 @@
  *
  * Each kf_store_write is its own transaction: the server already overlaps
  * concurrent commits and flushes their WAL together, so there is no writer
- * thread here. A failed statement aborts the whole PostgreSQL transaction, so
+ * thread here. Rows every write adds to are kept per connection (its index
+ * is the transaction's stripe, kf_tx_stripe), so concurrent writes do not
+ * queue for one row lock held until the commit is on disk; the one such row
+ * that cannot be striped, a department's round-robin turn, moves on in a
+ * statement of its own on a few more connections (kf_tx_aside), whose
+ * commit does not wait for the disk. A failed statement aborts the whole PostgreSQL transaction, so
  * after one failure every later statement of the transaction fails at once
  * and the write is rolled back. */
 #include "store/stmt_cache.h"
@@ -56,20 +61,30 @@ struct pg_conn {
     pg_tx tx; /* a connection runs one transaction at a time */
     const kf_log *log;
     unsigned next_name;
+    int index;  /* in the pool: the stripe of its transactions */
     int failed; /* a statement failed: the server aborted the transaction */
     char err[256];
     pg_conn *next_free;
 };
 
 typedef struct {
-    kf_store base;
     pg_conn *conns;
-    int nconns;
-    pg_conn *free_conns;
+    int n;
+    pg_conn *free; /* under the store's mu */
+    pthread_cond_t freed;
+} pg_pool;
+
+typedef struct {
+    kf_store base;
+    pg_pool pool;  /* transactions */
+    pg_pool aside; /* kf_tx_aside's statements: autocommit, synchronous_commit off */
     pthread_mutex_t mu;
-    pthread_cond_t conn_free;
     kf_store_stats stats; /* under mu */
 } pg_store;
+
+/* Asides are one short statement each; a few connections let asides on
+ * different rows (departments) run side by side. */
+enum { ASIDE_CONNS = 4 };
 
 /* Big parameter buffers are dropped at the end of a transaction rather than
  * kept for the life of the connection. */
@@ -301,29 +316,39 @@ static int conn_end(pg_conn *c, int commit)
     return committed ? KF_OK : KF_EDB;
 }
 
-static pg_conn *take_conn(pg_store *s)
+static pg_conn *take_from(pg_store *s, pg_pool *p)
 {
     pthread_mutex_lock(&s->mu);
-    while (!s->free_conns)
-        pthread_cond_wait(&s->conn_free, &s->mu);
-    pg_conn *c = s->free_conns;
-    s->free_conns = c->next_free;
+    while (!p->free)
+        pthread_cond_wait(&p->freed, &s->mu);
+    pg_conn *c = p->free;
+    p->free = c->next_free;
     pthread_mutex_unlock(&s->mu);
     c->tx.base.store = &s->base;
     return c;
 }
 
-static void give_conn(pg_store *s, pg_conn *c)
+static void give_to(pg_store *s, pg_pool *p, pg_conn *c)
 {
     conn_end_statements(c);
     /* never hand on a connection inside a transaction */
     if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         PQclear(PQexec(c->pg, "ROLLBACK"));
     pthread_mutex_lock(&s->mu);
-    c->next_free = s->free_conns;
-    s->free_conns = c;
-    pthread_cond_signal(&s->conn_free);
+    c->next_free = p->free;
+    p->free = c;
+    pthread_cond_signal(&p->freed);
     pthread_mutex_unlock(&s->mu);
+}
+
+static pg_conn *take_conn(pg_store *s)
+{
+    return take_from(s, &s->pool);
+}
+
+static void give_conn(pg_store *s, pg_conn *c)
+{
+    give_to(s, &s->pool, c);
 }
 
 /* ---- transactions ---- */
@@ -387,6 +412,33 @@ static void pg_stats(kf_store *base, kf_store_stats *out)
     pthread_mutex_lock(&s->mu);
     *out = s->stats;
     pthread_mutex_unlock(&s->mu);
+}
+
+static int pg_stripe(kf_tx *tx)
+{
+    return ((pg_tx *)tx)->conn->index;
+}
+
+/* An aside runs in autocommit, one round trip per statement, and its commit
+ * does not wait for the WAL to reach the disk (synchronous_commit off on
+ * these connections): the row lock it takes is held for the statement, not
+ * for a flush. TX's durable commit comes later in the log, so it makes the
+ * aside durable too. */
+static int pg_aside(kf_tx *tx, kf_write_fn fn, void *ctx)
+{
+    pg_store *s = (pg_store *)tx->store;
+    pg_conn *c = take_from(s, &s->aside);
+    c->failed = 0;
+    c->err[0] = '\0';
+    if (PQstatus(c->pg) != CONNECTION_OK) conn_reset(c);
+    int rc = fn(&c->tx.base, ctx);
+    if (rc == KF_OK && c->failed) rc = KF_EDB;
+    if (rc != KF_OK) {
+        /* the failure belongs to TX's write: its log line names the aside's error */
+        kf_log_msg(c->log, KF_LOG_WARN, "postgres aside failed", c->err);
+    }
+    give_to(s, &s->aside, c);
+    return rc;
 }
 
 /* Later statements of an aborted transaction would only be refused by the
@@ -646,20 +698,46 @@ static int conn_open(pg_conn *c, const char *url, const char *options, const cha
     return KF_OK;
 }
 
+static void conn_close(pg_conn *c)
+{
+    if (!c->pg) return;
+    c->dirty = NULL;
+    kf_stmt_cache_free(&c->cache, free_stmt_handle);
+    PQfinish(c->pg);
+    c->pg = NULL;
+}
+
+static void pool_close(pg_pool *p)
+{
+    for (int i = 0; i < p->n; i++)
+        conn_close(&p->conns[i]);
+    free(p->conns);
+    pthread_cond_destroy(&p->freed);
+}
+
 static void pg_close(kf_store *base)
 {
     pg_store *s = (pg_store *)base;
-    for (int i = 0; i < s->nconns; i++) {
-        pg_conn *c = &s->conns[i];
-        if (!c->pg) continue;
-        c->dirty = NULL;
-        kf_stmt_cache_free(&c->cache, free_stmt_handle);
-        PQfinish(c->pg);
-    }
-    free(s->conns);
+    pool_close(&s->pool);
+    pool_close(&s->aside);
     pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->conn_free);
     free(s);
+}
+
+/* Opens N connections into P; their stripes (kf_tx_stripe) start at FIRST. */
+static int pool_open(pg_pool *p, int n, int first, const char *url, const char *options,
+                     const char *password, const kf_log *log, char *err, size_t errlen)
+{
+    p->n = n;
+    p->conns = kf_calloc((size_t)n, sizeof(*p->conns));
+    for (int i = 0; i < n; i++) {
+        int rc = conn_open(&p->conns[i], url, options, password, log, err, errlen);
+        if (rc != KF_OK) return rc;
+        p->conns[i].index = first + i;
+        p->conns[i].next_free = p->free;
+        p->free = &p->conns[i];
+    }
+    return KF_OK;
 }
 
 /* The URL's own options (e.g. search_path) come first so ours are added to
@@ -682,7 +760,7 @@ static int parse_url(const char *url, int timeout_ms, char **options, char **pas
         if (strcmp(o->keyword, "options") == 0 && o->val) given = o->val;
         if (strcmp(o->keyword, "password") == 0 && o->val) *password = kf_strdup(o->val);
     }
-    size_t len = strlen(given) + 96;
+    size_t len = strlen(given) + 128;
     *options = kf_malloc(len);
     snprintf(*options, len, "%s%s-c statement_timeout=%d -c TimeZone=UTC", given, *given ? " " : "",
              timeout_ms);
@@ -701,14 +779,14 @@ static int pg_open(const char *url, const kf_store_opts *opts, kf_store **out, c
     s->base.ops = &kf_store_postgres_ops;
     s->base.log = opts->log;
     pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->conn_free, NULL);
-    s->nconns = opts->pool_size > 0 ? opts->pool_size : 8;
-    s->conns = kf_calloc((size_t)s->nconns, sizeof(*s->conns));
-    for (int i = 0; i < s->nconns; i++) {
-        rc = conn_open(&s->conns[i], url, options, password, opts->log, err, errlen);
-        if (rc != KF_OK) break;
-        s->conns[i].next_free = s->free_conns;
-        s->free_conns = &s->conns[i];
+    pthread_cond_init(&s->pool.freed, NULL);
+    pthread_cond_init(&s->aside.freed, NULL);
+    int n = opts->pool_size > 0 ? opts->pool_size : 8;
+    rc = pool_open(&s->pool, n, 0, url, options, password, opts->log, err, errlen);
+    if (rc == KF_OK) {
+        /* a later -c wins: asides only */
+        strcat(options, " -c synchronous_commit=off");
+        rc = pool_open(&s->aside, ASIDE_CONNS, n, url, options, password, opts->log, err, errlen);
     }
     free(options);
     if (password) {
@@ -747,4 +825,6 @@ const kf_store_ops kf_store_postgres_ops = {
     .col_text = pg_col_text,
     .col_isnull = pg_col_isnull,
     .changes = pg_changes,
+    .stripe = pg_stripe,
+    .aside = pg_aside,
 };
