@@ -96,18 +96,30 @@ static int delta_cmp(const void *pa, const void *pb)
     return 0;
 }
 
-#define UPSERT_SQL(key)                                                                            \
+#define UPSERT_SQL(rows, key)                                                                      \
     "INSERT INTO ticket_rollups (project_id, metric, grain, day, type, category_id, building_id,"  \
-    " department_id, person_id, stripe, n, total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"     \
+    " department_id, person_id, stripe, n, total) VALUES " rows                                    \
     " ON CONFLICT (project_id, metric, grain, day, type, category_id, building_id, department_id," \
     " person_id" key ") DO UPDATE SET n = ticket_rollups.n + excluded.n,"                          \
     " total = ticket_rollups.total + excluded.total"
+#define ROW1 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define ROW2 ROW1 ", " ROW1
+#define ROW4 ROW2 ", " ROW2
+#define UPSERTS(key)                                                                               \
+    {                                                                                              \
+        UPSERT_SQL(ROW1, key), UPSERT_SQL(ROW2, key), UPSERT_SQL(ROW2 ", " ROW1, key),             \
+            UPSERT_SQL(ROW4, key), UPSERT_SQL(ROW4 ", " ROW1, key),                                \
+            UPSERT_SQL(ROW4 ", " ROW2, key), UPSERT_SQL(ROW4 ", " ROW2 ", " ROW1, key),            \
+            UPSERT_SQL(ROW4 ", " ROW4, key)                                                        \
+    }
+enum { UPSERT_ROWS = 8, UPSERT_PARAMS = 12 };
 
-/* PostgreSQL: a row per stripe, so that concurrent writes add to rows of
- * their own (kf_tx_stripe); SQLite writes one at a time and keeps stripe 0
+/* Up to eight rows a statement: a ticket's write adds to three to a dozen
+ * rows, and on PostgreSQL each statement is a round trip. [1]: a row per
+ * stripe, so that concurrent writes add to rows of their own
+ * (kf_tx_stripe); [0]: SQLite, which writes one at a time and keeps stripe 0
  * only, out of its key (migration 0013). */
-static const char upsert_striped_sql[] = UPSERT_SQL(", stripe");
-static const char upsert_sql[] = UPSERT_SQL("");
+static const char *const upsert_sql[2][UPSERT_ROWS] = {UPSERTS(""), UPSERTS(", stripe")};
 
 /* Takes a later write's sums into the first one's (kf_tx_defer_each_later):
  * they share rows often (today's, of one project), and the later one's type
@@ -124,31 +136,61 @@ static void take_later(void *ctx, void *arg)
     later->n = 0;
 }
 
+typedef struct {
+    const delta *d; /* the first of equal keys */
+    int64_t n, total;
+} sum_row;
+
+/* Adds ROWS[0..N) in one statement; their keys are distinct, as PostgreSQL
+ * requires of one INSERT … ON CONFLICT DO UPDATE. */
+static int upsert(kf_tx *tx, const sum_row *rows, size_t n)
+{
+    int pg = kf_store_backend(kf_tx_store(tx)) == KF_BACKEND_POSTGRES;
+    kf_stmt *st;
+    int rc = kf_tx_prepare(tx, upsert_sql[pg][n - 1], &st);
+    if (rc != KF_OK) return rc;
+    int64_t stripe = kf_tx_stripe(tx);
+    for (size_t i = 0; i < n; i++) {
+        const delta *d = rows[i].d;
+        int at = (int)i * UPSERT_PARAMS;
+        char grain[2] = {d->grain, 0};
+        kf_stmt_bind_i64(st, at + 1, d->project);
+        kf_stmt_bind_text(st, at + 2, d->metric);
+        kf_stmt_bind_text(st, at + 3, grain);
+        kf_stmt_bind_i64(st, at + 4, d->day);
+        kf_stmt_bind_text(st, at + 5, d->type);
+        int64_t v[] = {d->category, d->building, d->department, d->person,
+                       stripe,      rows[i].n,   rows[i].total};
+        for (int k = 0; k < 7; k++)
+            kf_stmt_bind_i64(st, at + 6 + k, v[k]);
+    }
+    rc = kf_stmt_step(st);
+    return rc == KF_DONE ? KF_OK : rc == KF_ROW ? KF_EDB : rc;
+}
+
 static int batch_run(kf_tx *tx, void *ctx)
 {
     delta_batch *b = ctx;
     if (!b->n) return KF_OK; /* taken by an earlier write of this commit */
     kf_tx_defer_each_later(tx, batch_run, take_later, b);
     qsort(b->d, b->n, sizeof(delta), delta_cmp);
-    int64_t stripe = kf_tx_stripe(tx);
-    const char *sql =
-        kf_store_backend(kf_tx_store(tx)) == KF_BACKEND_POSTGRES ? upsert_striped_sql : upsert_sql;
+    sum_row rows[UPSERT_ROWS];
+    size_t nrows = 0;
     int rc = KF_OK;
     for (size_t i = 0; i < b->n && rc == KF_OK;) {
         /* equal keys (the writes of one commit on the same day's rows) are
-         * summed into one statement */
+         * summed into one row */
+        sum_row r = {&b->d[i], 1, b->d[i].value};
         size_t j = i + 1;
-        int64_t n = 1, total = b->d[i].value;
-        while (j < b->n && delta_cmp(&b->d[i], &b->d[j]) == 0) {
-            n++;
-            total += b->d[j].value;
-            j++;
+        for (; j < b->n && delta_cmp(&b->d[i], &b->d[j]) == 0; j++) {
+            r.n++;
+            r.total += b->d[j].value;
         }
-        const delta *d = &b->d[i];
-        char grain[2] = {d->grain, 0};
-        rc =
-            kf_tx_exec(tx, NULL, sql, "issisiiiiiii", d->project, d->metric, grain, d->day, d->type,
-                       d->category, d->building, d->department, d->person, stripe, n, total);
+        rows[nrows++] = r;
+        if (nrows == UPSERT_ROWS || j == b->n) {
+            rc = upsert(tx, rows, nrows);
+            nrows = 0;
+        }
         i = j;
     }
     return rc;

@@ -45,6 +45,7 @@ struct pg_stmt {
     int executed;
     int row, nrows;
     int64_t changes;
+    unsigned session; /* the connection's session it was prepared in */
     int dirty;
     pg_stmt *next_dirty; /* on the connection's list of statements used in this tx */
 };
@@ -61,8 +62,10 @@ struct pg_conn {
     pg_tx tx; /* a connection runs one transaction at a time */
     const kf_log *log;
     unsigned next_name;
-    int index;  /* in the pool: the stripe of its transactions */
-    int failed; /* a statement failed: the server aborted the transaction */
+    unsigned session;      /* bumped by a reconnect: statements prepared before are gone */
+    const char *begin_sql; /* the transaction's BEGIN, not yet sent (see conn_begin) */
+    int index;             /* in the pool: the stripe of its transactions */
+    int failed;            /* a statement failed: the server aborted the transaction */
     char err[256];
     pg_conn *next_free;
 };
@@ -240,19 +243,13 @@ static void on_notice(void *arg, const char *message)
     kf_log_msg(c->log, KF_LOG_DEBUG, "postgres notice", line);
 }
 
-/* Server-side statements die with the session: drop their handles. */
-static void conn_forget_statements(pg_conn *c)
-{
-    c->dirty = NULL;
-    kf_stmt_cache_free(&c->cache, free_stmt_handle);
-    kf_stmt_cache_init(&c->cache);
-}
-
+/* Server-side statements die with the session: the handles stay (a caller
+ * may hold one) and are prepared again on their next use (stmt_ready). */
 static void conn_reset(pg_conn *c)
 {
     kf_log_msg(c->log, KF_LOG_WARN, "postgres connection lost, reconnecting", NULL);
     PQreset(c->pg); /* same parameters, so statement_timeout etc. still apply */
-    conn_forget_statements(c);
+    c->session++;
 }
 
 /* Ends every statement used in the transaction: results go, big buffers too. */
@@ -275,17 +272,27 @@ static void conn_end_statements(pg_conn *c)
     c->dirty = NULL;
 }
 
-/* Starts a transaction. A connection whose server went away is only noticed
- * on use, so a BEGIN that finds it dead reconnects and tries once more. */
+/* Starts a transaction. The BEGIN waits to go with the transaction's first
+ * statement, in one round trip (pg_step): on this machine a round trip's
+ * system calls are most of what a statement costs the server. */
 static int conn_begin(pg_conn *c, const char *sql)
 {
     c->failed = 0;
     c->err[0] = '\0';
+    if (PQstatus(c->pg) != CONNECTION_OK) conn_reset(c);
+    c->begin_sql = sql;
+    return KF_OK;
+}
+
+/* Sends a pending BEGIN on its own, for commands that cannot go with it. A
+ * connection whose server went away is only noticed on use, so a BEGIN that
+ * finds it dead reconnects and tries once more. */
+static int conn_send_begin(pg_conn *c)
+{
+    const char *sql = c->begin_sql;
+    if (!sql) return KF_OK;
+    c->begin_sql = NULL;
     for (int reset = 0;;) {
-        if (PQstatus(c->pg) != CONNECTION_OK) {
-            conn_reset(c);
-            reset = 1;
-        }
         PGresult *r = PQexec(c->pg, sql);
         if (PQresultStatus(r) == PGRES_COMMAND_OK) {
             PQclear(r);
@@ -293,6 +300,8 @@ static int conn_begin(pg_conn *c, const char *sql)
         }
         if (reset || PQstatus(c->pg) == CONNECTION_OK) return conn_fail(c, sql, r);
         PQclear(r); /* the server had gone: reconnect once */
+        conn_reset(c);
+        reset = 1;
     }
 }
 
@@ -301,6 +310,10 @@ static int conn_begin(pg_conn *c, const char *sql)
 static int conn_end(pg_conn *c, int commit)
 {
     conn_end_statements(c);
+    if (c->begin_sql) { /* nothing ran: nothing to end */
+        c->begin_sql = NULL;
+        return commit && !c->failed ? KF_OK : KF_EDB;
+    }
     commit = commit && !c->failed;
     const char *sql = commit ? "COMMIT" : "ROLLBACK";
     PGresult *r = PQexec(c->pg, sql);
@@ -331,6 +344,7 @@ static pg_conn *take_from(pg_store *s, pg_pool *p)
 static void give_to(pg_store *s, pg_pool *p, pg_conn *c)
 {
     conn_end_statements(c);
+    c->begin_sql = NULL;
     /* never hand on a connection inside a transaction */
     if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         PQclear(PQexec(c->pg, "ROLLBACK"));
@@ -428,11 +442,20 @@ static int pg_aside(kf_tx *tx, kf_write_fn fn, void *ctx)
 {
     pg_store *s = (pg_store *)tx->store;
     pg_conn *c = take_from(s, &s->aside);
-    c->failed = 0;
-    c->err[0] = '\0';
-    if (PQstatus(c->pg) != CONNECTION_OK) conn_reset(c);
-    int rc = fn(&c->tx.base, ctx);
-    if (rc == KF_OK && c->failed) rc = KF_EDB;
+    int rc = KF_EDB;
+    /* A server gone since the last aside is only found by using the
+     * connection: then reconnect and run FN once more. An aside is
+     * bookkeeping, so one that did run before the connection dropped can
+     * safely run twice (the turn moves on by one more). */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        c->failed = 0;
+        c->err[0] = '\0';
+        if (PQstatus(c->pg) != CONNECTION_OK) conn_reset(c);
+        rc = fn(&c->tx.base, ctx);
+        if (rc == KF_OK && c->failed) rc = KF_EDB;
+        conn_end_statements(c);
+        if (rc == KF_OK || PQstatus(c->pg) == CONNECTION_OK) break;
+    }
     if (rc != KF_OK) {
         /* the failure belongs to TX's write: its log line names the aside's error */
         kf_log_msg(c->log, KF_LOG_WARN, "postgres aside failed", c->err);
@@ -458,6 +481,8 @@ static int pg_migration_lock(kf_tx *tx)
      * statement_timeout, and so may waiting for another server's. */
     static const char sql[] = "SET LOCAL statement_timeout = 0;"
                               " SELECT pg_advisory_xact_lock(7171)";
+    int rc = conn_send_begin(c);
+    if (rc != KF_OK) return rc;
     PGresult *r = PQexec(c->pg, sql);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) return conn_fail(c, sql, r);
     PQclear(r);
@@ -468,6 +493,8 @@ static int pg_exec_script(kf_tx *tx, const char *sql)
 {
     pg_conn *c = ((pg_tx *)tx)->conn;
     if (c->failed) return fail_fast(c);
+    int rc = conn_send_begin(c);
+    if (rc != KF_OK) return rc;
     PGresult *r = PQexec(c->pg, sql); /* simple protocol: several statements at once */
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
@@ -484,6 +511,8 @@ static int pg_savepoint(kf_tx *tx, int op)
                                       "ROLLBACK TO SAVEPOINT kf_part"};
     pg_conn *c = ((pg_tx *)tx)->conn;
     if (c->failed && op != 2) return fail_fast(c);
+    int rc = conn_send_begin(c);
+    if (rc != KF_OK) return rc;
     PGresult *r = PQexec(c->pg, sql[op]);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) return conn_fail(c, sql[op], r);
     PQclear(r);
@@ -506,6 +535,12 @@ static int stmt_new(pg_conn *c, const char *sql, pg_stmt **out)
     char name[24];
     snprintf(name, sizeof(name), "k%u", ++c->next_name);
     PGresult *r = PQprepare(c->pg, name, text, 0, NULL); /* types inferred */
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && c->begin_sql && PQstatus(c->pg) != CONNECTION_OK) {
+        /* nothing of the transaction ran yet: reconnect once, as conn_send_begin */
+        PQclear(r);
+        conn_reset(c);
+        r = PQprepare(c->pg, name, text, 0, NULL);
+    }
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         free(text);
         return conn_fail(c, sql, r);
@@ -517,6 +552,7 @@ static int stmt_new(pg_conn *c, const char *sql, pg_stmt **out)
     memcpy(st->name, name, sizeof(name));
     st->sql = text;
     st->nparams = n;
+    st->session = c->session;
     st->row = -1;
     if (n) {
         st->buf = kf_calloc((size_t)n, sizeof(*st->buf));
@@ -585,13 +621,88 @@ static void pg_bind_null(kf_stmt *st, int idx)
     set_param((pg_stmt *)st, idx, NULL, 0);
 }
 
+/* Prepares ST again when the connection has reconnected since. */
+static int stmt_ready(pg_conn *c, pg_stmt *st)
+{
+    if (st->session == c->session) return KF_OK;
+    PGresult *r = PQprepare(c->pg, st->name, st->sql, 0, NULL);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) return conn_fail(c, st->sql, r);
+    PQclear(r);
+    st->session = c->session;
+    return KF_OK;
+}
+
+/* The result of the next command of a pipeline, past the NULL that ends it. */
+static PGresult *pipeline_result(PGconn *pg)
+{
+    PGresult *r = PQgetResult(pg);
+    if (r && PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+        for (PGresult *more; (more = PQgetResult(pg));)
+            PQclear(more);
+    return r;
+}
+
+/* The pending BEGIN and ST in one round trip (libpq's pipeline mode). *BEGUN
+ * tells whether the BEGIN succeeded; the result is ST's, or NULL when the
+ * connection failed on the way. */
+static PGresult *exec_with_begin(pg_conn *c, pg_stmt *st, int *begun)
+{
+    PGconn *pg = c->pg;
+    PGresult *res = NULL;
+    *begun = 0;
+    if (!PQenterPipelineMode(pg)) return NULL;
+    if (PQsendQueryParams(pg, c->begin_sql, 0, NULL, NULL, NULL, NULL, 0) &&
+        PQsendQueryPrepared(pg, st->name, st->nparams, st->values, NULL, NULL, 0) &&
+        PQpipelineSync(pg)) {
+        PGresult *b = pipeline_result(pg);
+        *begun = PQresultStatus(b) == PGRES_COMMAND_OK;
+        PQclear(b);
+        res = pipeline_result(pg);
+        PQclear(pipeline_result(pg)); /* the sync */
+    }
+    if (!PQexitPipelineMode(pg)) {
+        /* results left over: the connection cannot be trusted */
+        *begun = 0;
+        PQclear(res);
+        res = NULL;
+        conn_reset(c);
+    }
+    return res;
+}
+
+/* Runs ST, with the transaction's BEGIN when it is still to be sent: a
+ * server gone since the last transaction is found here, so this reconnects
+ * once, as conn_send_begin does. */
+static PGresult *stmt_exec(pg_conn *c, pg_stmt *st)
+{
+    for (int reset = 0;; reset = 1) {
+        if (stmt_ready(c, st) != KF_OK) return NULL;
+        if (!c->begin_sql)
+            return PQexecPrepared(c->pg, st->name, st->nparams, st->values, NULL, NULL, 0);
+        int begun;
+        PGresult *r = exec_with_begin(c, st, &begun);
+        if (begun) {
+            c->begin_sql = NULL;
+            return r;
+        }
+        PQclear(r);
+        if (reset || PQstatus(c->pg) == CONNECTION_OK) {
+            /* BEGIN itself failed, or the pipeline did: alone, it says why */
+            if (conn_send_begin(c) != KF_OK || stmt_ready(c, st) != KF_OK) return NULL;
+            return PQexecPrepared(c->pg, st->name, st->nparams, st->values, NULL, NULL, 0);
+        }
+        conn_reset(c);
+    }
+}
+
 static int pg_step(kf_stmt *base)
 {
     pg_stmt *st = (pg_stmt *)base;
     pg_conn *c = st->conn;
     if (!st->executed) {
         if (c->failed) return fail_fast(c);
-        PGresult *r = PQexecPrepared(c->pg, st->name, st->nparams, st->values, NULL, NULL, 0);
+        PGresult *r = stmt_exec(c, st);
+        if (!r && c->failed) return KF_EDB; /* stmt_exec has recorded why */
         ExecStatusType es = PQresultStatus(r);
         if (es != PGRES_TUPLES_OK && es != PGRES_COMMAND_OK) return conn_fail(c, st->sql, r);
         st->res = r;
