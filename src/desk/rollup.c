@@ -204,28 +204,37 @@ static void batch_free(void *ctx)
     free(b);
 }
 
-static const char fact_sql[] =
-    "INSERT INTO ticket_facts (ticket_id, project_id, day, at, metric, type, category_id,"
-    " building_id, department_id, person_id, value, minutes)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+#define FACT_SQL(rows)                                                                             \
+    "INSERT INTO ticket_facts (ticket_id, project_id, day, at, metric, type, category_id,"         \
+    " building_id, department_id, person_id, value, minutes) VALUES " rows
+enum { FACT_ROWS = 4 };
 
-static int insert_fact(kf_tx *tx, const kf_fact *f)
+/* Up to four facts a statement (a write records one to a few): one round
+ * trip on PostgreSQL. */
+static const char *const fact_sql[FACT_ROWS] = {FACT_SQL(ROW1), FACT_SQL(ROW2),
+                                                FACT_SQL(ROW2 ", " ROW1), FACT_SQL(ROW4)};
+
+static int insert_facts(kf_tx *tx, const kf_fact *facts, size_t n)
 {
     kf_stmt *st;
-    int rc = kf_tx_prepare(tx, fact_sql, &st);
+    int rc = kf_tx_prepare(tx, fact_sql[n - 1], &st);
     if (rc != KF_OK) return rc;
-    int64_t v[] = {f->ticket, f->project, f->day, f->at};
-    for (int i = 0; i < 4; i++)
-        kf_stmt_bind_i64(st, i + 1, v[i]);
-    kf_stmt_bind_text(st, 5, f->metric);
-    kf_stmt_bind_text(st, 6, f->type);
-    int64_t w[] = {f->category, f->building, f->department, f->person, f->value};
-    for (int i = 0; i < 5; i++)
-        kf_stmt_bind_i64(st, i + 7, w[i]);
-    if (f->minutes >= 0)
-        kf_stmt_bind_i64(st, 12, f->minutes);
-    else
-        kf_stmt_bind_null(st, 12);
+    for (size_t i = 0; i < n; i++) {
+        const kf_fact *f = &facts[i];
+        int at = (int)i * 12;
+        int64_t v[] = {f->ticket, f->project, f->day, f->at};
+        for (int k = 0; k < 4; k++)
+            kf_stmt_bind_i64(st, at + k + 1, v[k]);
+        kf_stmt_bind_text(st, at + 5, f->metric);
+        kf_stmt_bind_text(st, at + 6, f->type);
+        int64_t w[] = {f->category, f->building, f->department, f->person, f->value};
+        for (int k = 0; k < 5; k++)
+            kf_stmt_bind_i64(st, at + k + 7, w[k]);
+        if (f->minutes >= 0)
+            kf_stmt_bind_i64(st, at + 12, f->minutes);
+        else
+            kf_stmt_bind_null(st, at + 12);
+    }
     rc = kf_stmt_step(st);
     return rc == KF_DONE ? KF_OK : rc == KF_ROW ? KF_EDB : rc;
 }
@@ -246,9 +255,10 @@ int kf_rollup_record(kf_tx *tx, const kf_fact *facts, size_t n)
     b->n = 0;
     char *tp = b->types;
     int rc = KF_OK;
+    for (size_t i = 0; i < n && rc == KF_OK; i += FACT_ROWS)
+        rc = insert_facts(tx, facts + i, n - i < FACT_ROWS ? n - i : FACT_ROWS);
     for (size_t i = 0; i < n && rc == KF_OK; i++) {
         const kf_fact *f = &facts[i];
-        rc = insert_fact(tx, f);
         size_t tl = strlen(f->type) + 1;
         memcpy(tp, f->type, tl);
         for (const char *g = kf_rollup_grains(f->metric); *g; g++) {

@@ -244,13 +244,11 @@ int kf_desk_notify(kf_tx *tx, int64_t user, int64_t project, int64_t ticket, con
              "{\"kind\":\"%s\",\"ticket_id\":%lld,\"project_id\":%lld,\"milestone\":%s%s%s}", kind,
              (long long)ticket, (long long)project, milestone ? "\"" : "",
              milestone ? milestone : "null", milestone ? "\"" : "");
-    static const char *const channels[] = {"sms", "email"};
-    for (int i = 0; i < 2 && rc == KF_OK; i++)
-        rc = kf_tx_exec(tx, NULL,
-                        "INSERT INTO outbox (notification_id, channel, user_id, payload,"
-                        " created_at) VALUES (?, ?, ?, ?, ?)",
-                        "isisi", id, channels[i], user, payload, now);
-    return rc;
+    /* both channels in one statement: one round trip on PostgreSQL */
+    return kf_tx_exec(tx, NULL,
+                      "INSERT INTO outbox (notification_id, channel, user_id, payload,"
+                      " created_at) VALUES (?, 'sms', ?, ?, ?), (?, 'email', ?, ?, ?)",
+                      "iisiiisi", id, user, payload, now, id, user, payload, now);
 }
 
 static int notify_all(kf_tx *tx, kf_stmt *st, int64_t project, int64_t ticket, const char *kind,
