@@ -12,10 +12,13 @@
  * is the transaction's stripe, kf_tx_stripe), so concurrent writes do not
  * queue for one row lock held until the commit is on disk; the one such row
  * that cannot be striped, a department's round-robin turn, moves on in a
- * statement of its own on a few more connections (kf_tx_aside), whose
- * commit does not wait for the disk. A failed statement aborts the whole PostgreSQL transaction, so
- * after one failure every later statement of the transaction fails at once
- * and the write is rolled back. */
+ * statement of its own on a few more connections (kf_tx_aside), whose commit
+ * does not wait for the disk. A transaction's BEGIN goes with its first
+ * statement, in one round trip.
+ *
+ * A failed statement aborts the whole PostgreSQL transaction, so after one
+ * failure every later statement of the transaction fails at once and the
+ * write is rolled back. */
 #include "store/stmt_cache.h"
 #include "store/store_int.h"
 
