@@ -27,9 +27,11 @@
     " CASE WHEN CAST(? AS TEXT) = 'd' THEN person_id ELSE 0 END,"                                  \
     " CAST(COUNT(*) AS BIGINT), CAST(SUM(value) AS BIGINT) FROM ticket_facts WHERE metric = ?"     \
     " GROUP BY 1, 2, 3, 4, 5, 6, 7"
+/* a row per stripe (migration 0013): the sums are the stripes' together */
 #define ROLLUP_ROWS                                                                                \
-    "SELECT project_id, day, type, category_id, building_id, department_id, person_id, n, total"   \
-    " FROM ticket_rollups WHERE metric = ? AND grain = ?"
+    "SELECT project_id, day, type, category_id, building_id, department_id, person_id,"            \
+    " CAST(SUM(n) AS BIGINT), CAST(SUM(total) AS BIGINT) FROM ticket_rollups"                      \
+    " WHERE metric = ? AND grain = ? GROUP BY 1, 2, 3, 4, 5, 6, 7"
 
 /* Rows of one side missing from the other; prints the first few. */
 static int differences(kf_tx *tx, const char *metric, const char *grain, int facts_first,

@@ -96,12 +96,30 @@ static int delta_cmp(const void *pa, const void *pb)
     return 0;
 }
 
-static const char upsert_sql[] =
-    "INSERT INTO ticket_rollups (project_id, metric, grain, day, type, category_id, building_id,"
-    " department_id, person_id, n, total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (project_id, metric, grain, day, type, category_id, building_id, department_id,"
-    " person_id) DO UPDATE SET n = ticket_rollups.n + excluded.n,"
-    " total = ticket_rollups.total + excluded.total";
+#define UPSERT_SQL(rows, key)                                                                      \
+    "INSERT INTO ticket_rollups (project_id, metric, grain, day, type, category_id, building_id,"  \
+    " department_id, person_id, stripe, n, total) VALUES " rows                                    \
+    " ON CONFLICT (project_id, metric, grain, day, type, category_id, building_id, department_id," \
+    " person_id" key ") DO UPDATE SET n = ticket_rollups.n + excluded.n,"                          \
+    " total = ticket_rollups.total + excluded.total"
+#define ROW1 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define ROW2 ROW1 ", " ROW1
+#define ROW4 ROW2 ", " ROW2
+#define UPSERTS(key)                                                                               \
+    {                                                                                              \
+        UPSERT_SQL(ROW1, key), UPSERT_SQL(ROW2, key), UPSERT_SQL(ROW2 ", " ROW1, key),             \
+            UPSERT_SQL(ROW4, key), UPSERT_SQL(ROW4 ", " ROW1, key),                                \
+            UPSERT_SQL(ROW4 ", " ROW2, key), UPSERT_SQL(ROW4 ", " ROW2 ", " ROW1, key),            \
+            UPSERT_SQL(ROW4 ", " ROW4, key)                                                        \
+    }
+enum { UPSERT_ROWS = 8, UPSERT_PARAMS = 12 };
+
+/* Up to eight rows a statement: a ticket's write adds to three to a dozen
+ * rows, and on PostgreSQL each statement is a round trip. [1]: a row per
+ * stripe, so that concurrent writes add to rows of their own
+ * (kf_tx_stripe); [0]: SQLite, which writes one at a time and keeps stripe 0
+ * only, out of its key (migration 0013). */
+static const char *const upsert_sql[2][UPSERT_ROWS] = {UPSERTS(""), UPSERTS(", stripe")};
 
 /* Takes a later write's sums into the first one's (kf_tx_defer_each_later):
  * they share rows often (today's, of one project), and the later one's type
@@ -118,27 +136,61 @@ static void take_later(void *ctx, void *arg)
     later->n = 0;
 }
 
+typedef struct {
+    const delta *d; /* the first of equal keys */
+    int64_t n, total;
+} sum_row;
+
+/* Adds ROWS[0..N) in one statement; their keys are distinct, as PostgreSQL
+ * requires of one INSERT … ON CONFLICT DO UPDATE. */
+static int upsert(kf_tx *tx, const sum_row *rows, size_t n)
+{
+    int pg = kf_store_backend(kf_tx_store(tx)) == KF_BACKEND_POSTGRES;
+    kf_stmt *st;
+    int rc = kf_tx_prepare(tx, upsert_sql[pg][n - 1], &st);
+    if (rc != KF_OK) return rc;
+    int64_t stripe = kf_tx_stripe(tx);
+    for (size_t i = 0; i < n; i++) {
+        const delta *d = rows[i].d;
+        int at = (int)i * UPSERT_PARAMS;
+        char grain[2] = {d->grain, 0};
+        kf_stmt_bind_i64(st, at + 1, d->project);
+        kf_stmt_bind_text(st, at + 2, d->metric);
+        kf_stmt_bind_text(st, at + 3, grain);
+        kf_stmt_bind_i64(st, at + 4, d->day);
+        kf_stmt_bind_text(st, at + 5, d->type);
+        int64_t v[] = {d->category, d->building, d->department, d->person,
+                       stripe,      rows[i].n,   rows[i].total};
+        for (int k = 0; k < 7; k++)
+            kf_stmt_bind_i64(st, at + 6 + k, v[k]);
+    }
+    rc = kf_stmt_step(st);
+    return rc == KF_DONE ? KF_OK : rc == KF_ROW ? KF_EDB : rc;
+}
+
 static int batch_run(kf_tx *tx, void *ctx)
 {
     delta_batch *b = ctx;
     if (!b->n) return KF_OK; /* taken by an earlier write of this commit */
     kf_tx_defer_each_later(tx, batch_run, take_later, b);
     qsort(b->d, b->n, sizeof(delta), delta_cmp);
+    sum_row rows[UPSERT_ROWS];
+    size_t nrows = 0;
     int rc = KF_OK;
     for (size_t i = 0; i < b->n && rc == KF_OK;) {
         /* equal keys (the writes of one commit on the same day's rows) are
-         * summed into one statement */
+         * summed into one row */
+        sum_row r = {&b->d[i], 1, b->d[i].value};
         size_t j = i + 1;
-        int64_t n = 1, total = b->d[i].value;
-        while (j < b->n && delta_cmp(&b->d[i], &b->d[j]) == 0) {
-            n++;
-            total += b->d[j].value;
-            j++;
+        for (; j < b->n && delta_cmp(&b->d[i], &b->d[j]) == 0; j++) {
+            r.n++;
+            r.total += b->d[j].value;
         }
-        const delta *d = &b->d[i];
-        char grain[2] = {d->grain, 0};
-        rc = kf_tx_exec(tx, NULL, upsert_sql, "issisiiiiii", d->project, d->metric, grain, d->day,
-                        d->type, d->category, d->building, d->department, d->person, n, total);
+        rows[nrows++] = r;
+        if (nrows == UPSERT_ROWS || j == b->n) {
+            rc = upsert(tx, rows, nrows);
+            nrows = 0;
+        }
         i = j;
     }
     return rc;
@@ -152,28 +204,37 @@ static void batch_free(void *ctx)
     free(b);
 }
 
-static const char fact_sql[] =
-    "INSERT INTO ticket_facts (ticket_id, project_id, day, at, metric, type, category_id,"
-    " building_id, department_id, person_id, value, minutes)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+#define FACT_SQL(rows)                                                                             \
+    "INSERT INTO ticket_facts (ticket_id, project_id, day, at, metric, type, category_id,"         \
+    " building_id, department_id, person_id, value, minutes) VALUES " rows
+enum { FACT_ROWS = 4 };
 
-static int insert_fact(kf_tx *tx, const kf_fact *f)
+/* Up to four facts a statement (a write records one to a few): one round
+ * trip on PostgreSQL. */
+static const char *const fact_sql[FACT_ROWS] = {FACT_SQL(ROW1), FACT_SQL(ROW2),
+                                                FACT_SQL(ROW2 ", " ROW1), FACT_SQL(ROW4)};
+
+static int insert_facts(kf_tx *tx, const kf_fact *facts, size_t n)
 {
     kf_stmt *st;
-    int rc = kf_tx_prepare(tx, fact_sql, &st);
+    int rc = kf_tx_prepare(tx, fact_sql[n - 1], &st);
     if (rc != KF_OK) return rc;
-    int64_t v[] = {f->ticket, f->project, f->day, f->at};
-    for (int i = 0; i < 4; i++)
-        kf_stmt_bind_i64(st, i + 1, v[i]);
-    kf_stmt_bind_text(st, 5, f->metric);
-    kf_stmt_bind_text(st, 6, f->type);
-    int64_t w[] = {f->category, f->building, f->department, f->person, f->value};
-    for (int i = 0; i < 5; i++)
-        kf_stmt_bind_i64(st, i + 7, w[i]);
-    if (f->minutes >= 0)
-        kf_stmt_bind_i64(st, 12, f->minutes);
-    else
-        kf_stmt_bind_null(st, 12);
+    for (size_t i = 0; i < n; i++) {
+        const kf_fact *f = &facts[i];
+        int at = (int)i * 12;
+        int64_t v[] = {f->ticket, f->project, f->day, f->at};
+        for (int k = 0; k < 4; k++)
+            kf_stmt_bind_i64(st, at + k + 1, v[k]);
+        kf_stmt_bind_text(st, at + 5, f->metric);
+        kf_stmt_bind_text(st, at + 6, f->type);
+        int64_t w[] = {f->category, f->building, f->department, f->person, f->value};
+        for (int k = 0; k < 5; k++)
+            kf_stmt_bind_i64(st, at + k + 7, w[k]);
+        if (f->minutes >= 0)
+            kf_stmt_bind_i64(st, at + 12, f->minutes);
+        else
+            kf_stmt_bind_null(st, at + 12);
+    }
     rc = kf_stmt_step(st);
     return rc == KF_DONE ? KF_OK : rc == KF_ROW ? KF_EDB : rc;
 }
@@ -194,9 +255,10 @@ int kf_rollup_record(kf_tx *tx, const kf_fact *facts, size_t n)
     b->n = 0;
     char *tp = b->types;
     int rc = KF_OK;
+    for (size_t i = 0; i < n && rc == KF_OK; i += FACT_ROWS)
+        rc = insert_facts(tx, facts + i, n - i < FACT_ROWS ? n - i : FACT_ROWS);
     for (size_t i = 0; i < n && rc == KF_OK; i++) {
         const kf_fact *f = &facts[i];
-        rc = insert_fact(tx, f);
         size_t tl = strlen(f->type) + 1;
         memcpy(tp, f->type, tl);
         for (const char *g = kf_rollup_grains(f->metric); *g; g++) {

@@ -121,19 +121,57 @@ int kf_desk_is_member(kf_tx *tx, int64_t department, int64_t user, int *yes)
 
 #define MAX_MEMBERS 256
 
+typedef struct {
+    int64_t department, user; /* user 0: not a plain round-robin turn */
+} turn;
+
+/* The members on duty of the department being updated. */
+#define ON_DUTY                                                                                    \
+    " FROM department_members m JOIN users u ON u.id = m.user_id"                                  \
+    " WHERE m.department_id = departments.id AND m.on_duty = 1 AND u.active = 1"
+
+/* A round-robin department without a cap: the next member on duty after the
+ * last one picked (or the first), found and remembered in one statement; no
+ * row when the department dispatches otherwise or nobody is on duty. */
+static int next_turn(kf_tx *tx, void *ctx)
+{
+    turn *t = ctx;
+    int rc =
+        kf_tx_i64(tx, &t->user,
+                  "UPDATE departments SET last_assignee_id = COALESCE("
+                  "(SELECT MIN(m.user_id)" ON_DUTY " AND m.user_id > departments.last_assignee_id),"
+                  " (SELECT MIN(m.user_id)" ON_DUTY "))"
+                  " WHERE id = ? AND dispatch_mode = 'round_robin'"
+                  " AND max_open_per_person = 0 AND EXISTS (SELECT 1" ON_DUTY ")"
+                  " RETURNING last_assignee_id",
+                  "i", t->department);
+    return rc == KF_ENOTFOUND ? KF_OK : rc;
+}
+
 int kf_desk_pick_assignee(kf_tx *tx, int64_t project, int64_t department, int64_t *user)
 {
     *user = 0;
+    /* The turn needs no view of the open tickets, so it moves on aside:
+     * locked in TX, the department row would make every intake of the
+     * department wait for the one before it to be on disk (PostgreSQL). A
+     * ticket undone later has still used its turn. */
+    turn t = {department, 0};
+    int rc = kf_tx_aside(tx, next_turn, &t);
+    if (rc != KF_OK || t.user) {
+        *user = t.user;
+        return rc;
+    }
     kf_stmt *st;
-    /* the department row is the lock: two tickets dispatched at once take
-     * turns (SQLite runs one write at a time already) */
-    int rc = kf_tx_query(tx, &st,
-                         kf_store_backend(kf_tx_store(tx)) == KF_BACKEND_POSTGRES
-                             ? "SELECT dispatch_mode, max_open_per_person, last_assignee_id"
-                               " FROM departments WHERE id = ? FOR UPDATE"
-                             : "SELECT dispatch_mode, max_open_per_person, last_assignee_id"
-                               " FROM departments WHERE id = ?",
-                         "i", department);
+    /* a cap or least-loaded needs the open counts to stay as read: the
+     * department row is the lock, two tickets dispatched at once take turns
+     * (SQLite runs one write at a time already) */
+    rc = kf_tx_query(tx, &st,
+                     kf_store_backend(kf_tx_store(tx)) == KF_BACKEND_POSTGRES
+                         ? "SELECT dispatch_mode, max_open_per_person, last_assignee_id"
+                           " FROM departments WHERE id = ? FOR UPDATE"
+                         : "SELECT dispatch_mode, max_open_per_person, last_assignee_id"
+                           " FROM departments WHERE id = ?",
+                     "i", department);
     if (rc != KF_OK) return rc;
     rc = kf_stmt_step(st);
     if (rc != KF_ROW) return rc == KF_DONE ? KF_ENOTFOUND : rc;
@@ -206,13 +244,11 @@ int kf_desk_notify(kf_tx *tx, int64_t user, int64_t project, int64_t ticket, con
              "{\"kind\":\"%s\",\"ticket_id\":%lld,\"project_id\":%lld,\"milestone\":%s%s%s}", kind,
              (long long)ticket, (long long)project, milestone ? "\"" : "",
              milestone ? milestone : "null", milestone ? "\"" : "");
-    static const char *const channels[] = {"sms", "email"};
-    for (int i = 0; i < 2 && rc == KF_OK; i++)
-        rc = kf_tx_exec(tx, NULL,
-                        "INSERT INTO outbox (notification_id, channel, user_id, payload,"
-                        " created_at) VALUES (?, ?, ?, ?, ?)",
-                        "isisi", id, channels[i], user, payload, now);
-    return rc;
+    /* both channels in one statement: one round trip on PostgreSQL */
+    return kf_tx_exec(tx, NULL,
+                      "INSERT INTO outbox (notification_id, channel, user_id, payload,"
+                      " created_at) VALUES (?, 'sms', ?, ?, ?), (?, 'email', ?, ?, ?)",
+                      "iisiiisi", id, user, payload, now, id, user, payload, now);
 }
 
 static int notify_all(kf_tx *tx, kf_stmt *st, int64_t project, int64_t ticket, const char *kind,

@@ -210,8 +210,6 @@ static int in_buckets(const json_t *list, const char *s)
     return 0;
 }
 
-#define COUNT_STRIPES 8
-
 static int bump(kf_tx *tx, int64_t project, const char *bucket, int64_t stripe, int64_t delta)
 {
     return kf_tx_exec(
@@ -254,7 +252,8 @@ static int update_counts(kf_tx *tx, kf_ticket *t)
     }
     qsort(changes, n, sizeof(changes[0]), by_bucket);
     int64_t project = kf_ticket_i(t, "project_id");
-    int64_t stripe = kf_ticket_i(t, "id") % COUNT_STRIPES;
+    /* the transaction's own rows: concurrent writes never wait on each other here */
+    int64_t stripe = kf_tx_stripe(tx);
     int rc = KF_OK;
     for (i = 0; i < n && rc == KF_OK; i++)
         rc = bump(tx, project, changes[i].bucket, stripe, changes[i].delta);

@@ -203,6 +203,16 @@ const char *kf_tx_errmsg(kf_tx *tx)
     return tx->store->ops->errmsg(tx);
 }
 
+int kf_tx_stripe(kf_tx *tx)
+{
+    return tx->store->ops->stripe ? tx->store->ops->stripe(tx) : 0;
+}
+
+int kf_tx_aside(kf_tx *tx, kf_write_fn fn, void *ctx)
+{
+    return tx->store->ops->aside ? tx->store->ops->aside(tx, fn, ctx) : fn(tx, ctx);
+}
+
 kf_store *kf_tx_store(kf_tx *tx)
 {
     return tx->store;

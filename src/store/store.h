@@ -121,6 +121,20 @@ int kf_tx_defer(kf_tx *tx, kf_write_fn fn, void *ctx, void (*release)(void *));
  * visited ones then find nothing to do. Nothing outside a deferred run. */
 void kf_tx_defer_each_later(kf_tx *tx, kf_write_fn fn, void (*visit)(void *ctx, void *arg),
                             void *arg);
+/* kf_tx_stripe: a small number (0 up to the pool's size) that no other write
+ * running at the same time has. Sums that every write adds to (queue counts,
+ * daily rollups) are kept in rows per stripe and summed on reading, so that
+ * concurrent writes on PostgreSQL do not queue for one row's lock, which is
+ * held until the commit is on disk. SQLite runs one write at a time: 0. */
+int kf_tx_stripe(kf_tx *tx);
+/* kf_tx_aside: runs FN(SIDE, CTX) in a short transaction of its own, which
+ * commits when FN returns KF_OK whatever becomes of TX: for bookkeeping whose
+ * row, locked in TX, would make every concurrent write wait for TX's commit
+ * (the round-robin turn). FN must not use TX. The aside commit is not waited
+ * for on disk: a durable commit after it (TX's) makes it durable too; a crash
+ * before that may lose it. PostgreSQL: one extra connection, one aside at a
+ * time; SQLite (one writer at a time): FN runs inside TX, undone with it. */
+int kf_tx_aside(kf_tx *tx, kf_write_fn fn, void *ctx);
 /* kf_tx_errmsg: the database's message for the last failure (borrowed). */
 const char *kf_tx_errmsg(kf_tx *tx);
 kf_store *kf_tx_store(kf_tx *tx);

@@ -38,6 +38,10 @@ typedef struct kf_store_ops {
     /* inserted_id: the id of the row the statement just inserted, or NULL
      * when the backend can only say so through RETURNING */
     int64_t (*inserted_id)(kf_stmt *st);
+    /* stripe: kf_tx_stripe (NULL: always 0, one writer at a time) */
+    int (*stripe)(kf_tx *tx);
+    /* aside: kf_tx_aside (NULL: FN runs inside TX) */
+    int (*aside)(kf_tx *tx, kf_write_fn fn, void *ctx);
 } kf_store_ops;
 
 struct kf_store {

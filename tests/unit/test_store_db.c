@@ -924,6 +924,35 @@ static void test_open_failures(void **state)
     assert_true(err[0] != '\0');
 }
 
+static int aside_insert(kf_tx *tx, void *ctx)
+{
+    int64_t id;
+    (void)ctx;
+    return insert_project(tx, "aside", &id);
+}
+
+/* Notes the stripe, inserts a row aside, then refuses: the write is undone. */
+static int aside_then_refuse(kf_tx *tx, void *ctx)
+{
+    int *stripe = ctx;
+    *stripe = kf_tx_stripe(tx);
+    int rc = kf_tx_aside(tx, aside_insert, NULL);
+    return rc == KF_OK ? KF_EINVAL : rc;
+}
+
+/* PostgreSQL: the aside commits on its own, and a write's stripe is its pool
+ * connection's (8 by default); SQLite runs the aside inside the write, undone
+ * with it, and has one stripe. */
+static void test_aside_and_stripe(void **state)
+{
+    fixture *f = *state;
+    int pg = g_cur->backend == KF_BACKEND_POSTGRES, stripe = -1;
+    assert_int_equal(kf_store_write(f->s, aside_then_refuse, &stripe), KF_EINVAL);
+    assert_int_equal(count_where(f->s, "SELECT COUNT(*) FROM projects WHERE code = 'aside'"),
+                     pg ? 1 : 0);
+    assert_true(stripe >= 0 && stripe < (pg ? 8 : 1));
+}
+
 /* ---- main ---- */
 
 #define DB_TEST(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -946,6 +975,7 @@ static const struct CMUnitTest db_tests[] = {
     DB_TEST(test_concurrent_writers, setup_migrated),
     DB_TEST(test_snapshot, setup_migrated),
     DB_TEST(test_audit_append_only, setup_migrated),
+    DB_TEST(test_aside_and_stripe, setup_migrated),
     cmocka_unit_test(test_pg_session),
     cmocka_unit_test(test_pg_reconnect),
 };
