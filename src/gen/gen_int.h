@@ -151,6 +151,8 @@ typedef struct {
     /* sums kept until the end */
     gen_rollup *rollups;
     size_t rollup_cap, rollup_n;
+    gen_rollup *rollup_done; /* the rows of finished days, sorted for writing */
+    size_t rollup_done_cap;
     gen_metric metrics[GEN_METRICS_SEEN];
     int nmetrics;
     gen_count *counts;
