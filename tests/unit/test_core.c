@@ -152,10 +152,11 @@ static void test_jsonw(void **state)
     kf_jsonw_str(&w, NULL);
     kf_jsonw_end(&w);
     assert_false(w.failed);
-    assert_string_equal(b.data, "{\"items\":[{\"s\":\"卫生间\\\"漏水\\\"\\\\\\n\\t\\u0001/\","
-                                "\"n\":-9223372036854775808,\"id\":null,"
-                                "\"at\":\"1970-01-01T00:00:00.250Z\",\"ok\":true,\"no\":false},0,[]],"
-                                "\"next\":null}");
+    assert_string_equal(b.data,
+                        "{\"items\":[{\"s\":\"卫生间\\\"漏水\\\"\\\\\\n\\t\\u0001/\","
+                        "\"n\":-9223372036854775808,\"id\":null,"
+                        "\"at\":\"1970-01-01T00:00:00.250Z\",\"ok\":true,\"no\":false},0,[]],"
+                        "\"next\":null}");
     /* the buffer's limit is met: the writer says so rather than cutting the text short */
     kf_buf small;
     kf_buf_init(&small, 8);
