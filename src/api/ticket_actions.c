@@ -160,11 +160,7 @@ static int apply_state_fields(kf_tx *tx, transition_input *ti, kf_ticket *t)
     default:
         break;
     }
-    if (from == KF_TS_ON_HOLD) {
-        kf_ticket_set_s(t, "held_from", NULL);
-        kf_ticket_set_s(t, "hold_reason", NULL);
-    }
-    if (!kf_ticket_state_open((kf_ticket_state)ti->to)) kf_ticket_set_i(t, "closed_at", j->now);
+    kf_ticket_moved(t, from, (kf_ticket_state)ti->to, j->now);
     return KF_OK;
 }
 

@@ -470,6 +470,15 @@ int kf_ticket_lock(kf_tx *tx, int64_t id, int64_t version, kf_ticket *t)
     return load(tx, id, t, 1);
 }
 
+void kf_ticket_moved(kf_ticket *t, kf_ticket_state from, kf_ticket_state to, int64_t now)
+{
+    if (from == KF_TS_ON_HOLD) {
+        kf_ticket_set_s(t, "held_from", NULL);
+        kf_ticket_set_s(t, "hold_reason", NULL);
+    }
+    if (!kf_ticket_state_open(to)) kf_ticket_set_i(t, "closed_at", now);
+}
+
 int kf_ticket_touch(kf_tx *tx, int64_t id, int64_t version, int64_t now, int64_t *project)
 {
     int rc = kf_tx_i64(tx, project,

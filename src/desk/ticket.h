@@ -73,6 +73,10 @@ json_t *kf_ticket_buckets(const kf_ticket *t);
  * (KF_ESTALE when it differs), bumps the version, loads row and clocks.
  * KF_ENOTFOUND when there is no such ticket. */
 int kf_ticket_lock(kf_tx *tx, int64_t id, int64_t version, kf_ticket *t);
+/* kf_ticket_moved: what every move of T from FROM to TO at NOW records on
+ * the row, whoever makes it (a transition, the generator): leaving a hold
+ * clears its reason, and an ended ticket gets its closed_at. */
+void kf_ticket_moved(kf_ticket *t, kf_ticket_state from, kf_ticket_state to, int64_t now);
 /* kf_ticket_touch: kf_ticket_lock for a change that leaves the row, clocks,
  * counts and facts as they are (a note): bumps the version and updated_at
  * to NOW without loading or saving the ticket; *PROJECT gets its project. */

@@ -259,11 +259,7 @@ static int apply(life *L, kf_ticket_state to, int64_t actor, int64_t at, const c
     default:
         break;
     }
-    if (from == KF_TS_ON_HOLD) {
-        kf_ticket_set_s(t, "held_from", NULL);
-        kf_ticket_set_s(t, "hold_reason", NULL);
-    }
-    if (!kf_ticket_state_open(to)) kf_ticket_set_i(t, "closed_at", at);
+    kf_ticket_moved(t, from, to, at);
     kf_ticket_set_s(t, "status", kf_ticket_state_name(to));
     int rc = kf_ticket_clocks_on(t, L->cal, from, to, at);
     gen_event *e = event(L, "status", kf_ticket_state_name(from), kf_ticket_state_name(to),
