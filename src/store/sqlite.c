@@ -73,8 +73,11 @@ int sq_conn_open(sq_conn *c, const char *path, int timeout_ms, int reader, const
     c->log = log;
     c->tx.conn = c;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    /* the writer gathers each commit's log writes into one (sqlite_walbuf.c) */
-    const char *vfs = !reader && sq_walbuf_register() == SQLITE_OK ? SQ_WALBUF_VFS : NULL;
+    /* the writer gathers each commit's log writes into one (sqlite_walbuf.c);
+     * readers read the database through a mapping that outlives commits
+     * (sqlite_readmap.c) */
+    const char *vfs = reader ? (sq_readmap_register() == SQLITE_OK ? SQ_READMAP_VFS : NULL)
+                             : (sq_walbuf_register() == SQLITE_OK ? SQ_WALBUF_VFS : NULL);
     int rc = sqlite3_open_v2(path, &c->db, flags, vfs);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot open SQLite database %s: %s", path,
@@ -94,7 +97,8 @@ int sq_conn_open(sq_conn *c, const char *path, int timeout_ms, int reader, const
     snprintf(pragmas, sizeof(pragmas),
              "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
              " PRAGMA temp_store=MEMORY;%s",
-             reader ? " PRAGMA query_only=1;" : " PRAGMA cache_size=-262144;");
+             reader ? " PRAGMA query_only=1; PRAGMA mmap_size=1099511627776;"
+                    : " PRAGMA cache_size=-262144;");
     char *msg = NULL;
     rc = sqlite3_exec(c->db, pragmas, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {

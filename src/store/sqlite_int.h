@@ -8,6 +8,7 @@
 #include "store/store_int.h"
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <sqlite3.h>
 
 /* sqlite_walbuf.c: the writer's VFS, which writes a commit's WAL frames
@@ -15,6 +16,43 @@
  * returns SQLITE_OK when it can be used. */
 #define SQ_WALBUF_VFS "kefu-walbuf"
 int sq_walbuf_register(void);
+
+/* sqlite_readmap.c: the readers' VFS, which reads database pages through one
+ * mapping of the file that outlives every change. sq_readmap_register
+ * registers it (once per process) and returns SQLITE_OK when it can be used. */
+#define SQ_READMAP_VFS "kefu-readmap"
+int sq_readmap_register(void);
+
+/* sqlite_shim.c: a shim's file starts with sq_shim_file; REAL is the
+ * default VFS's file, which every sq_shim_* method calls. */
+typedef struct {
+    sqlite3_file base; /* the shim's methods */
+    sqlite3_file *real;
+} sq_shim_file;
+
+/* Opens NAME with the default VFS REAL into STORAGE (REAL->szOsFile bytes)
+ * and points F at it. A file that cannot memory-map (io methods before
+ * version 3) is closed and refused. */
+int sq_shim_open(sqlite3_vfs *real, const char *name, sq_shim_file *f, sqlite3_file *storage,
+                 int flags, int *out_flags);
+int sq_shim_close(sqlite3_file *f);
+int sq_shim_read(sqlite3_file *f, void *out, int amt, sqlite3_int64 off);
+int sq_shim_write(sqlite3_file *f, const void *data, int amt, sqlite3_int64 off);
+int sq_shim_truncate(sqlite3_file *f, sqlite3_int64 size);
+int sq_shim_sync(sqlite3_file *f, int flags);
+int sq_shim_file_size(sqlite3_file *f, sqlite3_int64 *size);
+int sq_shim_lock(sqlite3_file *f, int l);
+int sq_shim_unlock(sqlite3_file *f, int l);
+int sq_shim_check_reserved(sqlite3_file *f, int *out);
+int sq_shim_file_control(sqlite3_file *f, int op, void *arg);
+int sq_shim_sector_size(sqlite3_file *f);
+int sq_shim_device_characteristics(sqlite3_file *f);
+int sq_shim_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volatile **out);
+int sq_shim_shm_lock(sqlite3_file *f, int offset, int n, int flags);
+void sq_shim_shm_barrier(sqlite3_file *f);
+int sq_shim_shm_unmap(sqlite3_file *f, int del);
+int sq_shim_fetch(sqlite3_file *f, sqlite3_int64 off, int amt, void **out);
+int sq_shim_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p);
 
 typedef struct sq_conn sq_conn;
 typedef struct sq_stmt sq_stmt;
@@ -48,9 +86,11 @@ struct write_job {
     kf_write_fn fn;
     void *ctx;
     int rc;
-    int done;
-    int alone;              /* runs in a batch of its own, without a savepoint */
-    pthread_cond_t done_cv; /* its own, so a commit wakes only its batch */
+    int alone; /* runs in a batch of its own, without a savepoint */
+    /* posted once RC is final. A semaphore, not a condition on queue_mu: a
+     * commit wakes dozens of callers at once, and each then had to take
+     * queue_mu again behind the syncer, the writer and one another */
+    sem_t done;
     write_job *next;
 };
 

@@ -27,13 +27,13 @@
 #define WRITE_MAX  (64 << 10)
 
 typedef struct {
-    sqlite3_file base; /* our methods */
+    sq_shim_file shim;
     int is_wal;
     int commit_pending; /* the last header written ends a commit */
     unsigned char *buf; /* bytes [start, start + len) of the file */
     sqlite3_int64 start;
     size_t len, cap;
-    sqlite3_file real[]; /* the default VFS's file, szOsFile bytes */
+    sqlite3_file storage[]; /* the default VFS's file, szOsFile bytes */
 } wb_file;
 
 static sqlite3_vfs *real_vfs(void);
@@ -44,8 +44,7 @@ static int flush(wb_file *f)
     int rc = SQLITE_OK;
     for (size_t done = 0; done < f->len && rc == SQLITE_OK; done += WRITE_MAX) {
         size_t n = f->len - done < WRITE_MAX ? f->len - done : WRITE_MAX;
-        rc = f->real->pMethods->xWrite(f->real, f->buf + done, (int)n,
-                                       f->start + (sqlite3_int64)done);
+        rc = sq_shim_write(&f->shim.base, f->buf + done, (int)n, f->start + (sqlite3_int64)done);
     }
     f->len = 0;
     return rc;
@@ -55,7 +54,7 @@ static int wb_close(sqlite3_file *file)
 {
     wb_file *f = (wb_file *)file;
     int rc = flush(f);
-    int rc2 = f->real->pMethods->xClose(f->real);
+    int rc2 = sq_shim_close(file);
     free(f->buf);
     f->buf = NULL;
     return rc != SQLITE_OK ? rc : rc2;
@@ -65,7 +64,7 @@ static int wb_read(sqlite3_file *file, void *out, int amt, sqlite3_int64 off)
 {
     wb_file *f = (wb_file *)file;
     int rc = flush(f);
-    return rc != SQLITE_OK ? rc : f->real->pMethods->xRead(f->real, out, amt, off);
+    return rc != SQLITE_OK ? rc : sq_shim_read(file, out, amt, off);
 }
 
 /* Appends or patches the buffer; 0 when the write does not fit it. */
@@ -96,7 +95,7 @@ static int buffered(wb_file *f, const void *data, int amt, sqlite3_int64 off)
 static int write_through(wb_file *f, const void *data, int amt, sqlite3_int64 off)
 {
     int rc = flush(f);
-    return rc != SQLITE_OK ? rc : f->real->pMethods->xWrite(f->real, data, amt, off);
+    return rc != SQLITE_OK ? rc : sq_shim_write(&f->shim.base, data, amt, off);
 }
 
 static int wb_write(sqlite3_file *file, const void *data, int amt, sqlite3_int64 off)
@@ -128,74 +127,27 @@ static int wb_truncate(sqlite3_file *file, sqlite3_int64 size)
 {
     wb_file *f = (wb_file *)file;
     int rc = flush(f);
-    return rc != SQLITE_OK ? rc : f->real->pMethods->xTruncate(f->real, size);
+    return rc != SQLITE_OK ? rc : sq_shim_truncate(file, size);
 }
 
 static int wb_sync(sqlite3_file *file, int flags)
 {
     wb_file *f = (wb_file *)file;
     int rc = flush(f);
-    return rc != SQLITE_OK ? rc : f->real->pMethods->xSync(f->real, flags);
+    return rc != SQLITE_OK ? rc : sq_shim_sync(file, flags);
 }
 
 static int wb_file_size(sqlite3_file *file, sqlite3_int64 *size)
 {
     wb_file *f = (wb_file *)file;
     int rc = flush(f);
-    return rc != SQLITE_OK ? rc : f->real->pMethods->xFileSize(f->real, size);
+    return rc != SQLITE_OK ? rc : sq_shim_file_size(file, size);
 }
 
-/* The rest pass through. */
-#define REAL(file) (((wb_file *)(file))->real)
-static int wb_lock(sqlite3_file *f, int l)
-{
-    return REAL(f)->pMethods->xLock(REAL(f), l);
-}
-static int wb_unlock(sqlite3_file *f, int l)
-{
-    return REAL(f)->pMethods->xUnlock(REAL(f), l);
-}
-static int wb_check_reserved(sqlite3_file *f, int *out)
-{
-    return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
-}
-static int wb_file_control(sqlite3_file *f, int op, void *arg)
-{
-    return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
-}
-static int wb_sector_size(sqlite3_file *f)
-{
-    return REAL(f)->pMethods->xSectorSize(REAL(f));
-}
-static int wb_device_characteristics(sqlite3_file *f)
-{
-    return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
-}
-static int wb_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volatile **out)
-{
-    return REAL(f)->pMethods->xShmMap(REAL(f), pg, pgsz, extend, out);
-}
-static int wb_shm_lock(sqlite3_file *f, int offset, int n, int flags)
-{
-    return REAL(f)->pMethods->xShmLock(REAL(f), offset, n, flags);
-}
-static void wb_shm_barrier(sqlite3_file *f)
-{
-    REAL(f)->pMethods->xShmBarrier(REAL(f));
-}
-static int wb_shm_unmap(sqlite3_file *f, int del)
-{
-    return REAL(f)->pMethods->xShmUnmap(REAL(f), del);
-}
 static int wb_fetch(sqlite3_file *f, sqlite3_int64 off, int amt, void **out)
 {
-    wb_file *w = (wb_file *)f;
-    int rc = flush(w);
-    return rc != SQLITE_OK ? rc : w->real->pMethods->xFetch(w->real, off, amt, out);
-}
-static int wb_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
-{
-    return REAL(f)->pMethods->xUnfetch(REAL(f), off, p);
+    int rc = flush((wb_file *)f);
+    return rc != SQLITE_OK ? rc : sq_shim_fetch(f, off, amt, out);
 }
 
 static const sqlite3_io_methods wb_methods = {
@@ -206,18 +158,18 @@ static const sqlite3_io_methods wb_methods = {
     wb_truncate,
     wb_sync,
     wb_file_size,
-    wb_lock,
-    wb_unlock,
-    wb_check_reserved,
-    wb_file_control,
-    wb_sector_size,
-    wb_device_characteristics,
-    wb_shm_map,
-    wb_shm_lock,
-    wb_shm_barrier,
-    wb_shm_unmap,
+    sq_shim_lock,
+    sq_shim_unlock,
+    sq_shim_check_reserved,
+    sq_shim_file_control,
+    sq_shim_sector_size,
+    sq_shim_device_characteristics,
+    sq_shim_shm_map,
+    sq_shim_shm_lock,
+    sq_shim_shm_barrier,
+    sq_shim_shm_unmap,
     wb_fetch,
-    wb_unfetch,
+    sq_shim_unfetch,
 };
 
 static int wb_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags,
@@ -226,16 +178,10 @@ static int wb_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int f
     (void)vfs;
     wb_file *f = (wb_file *)file;
     memset(f, 0, sizeof(*f));
-    sqlite3_vfs *real = real_vfs();
-    int rc = real->xOpen(real, name, f->real, flags, out_flags);
-    /* without methods SQLite will not call xClose: leave ours unset too */
-    if (rc != SQLITE_OK || !f->real->pMethods) return rc;
-    if (f->real->pMethods->iVersion < 3) {
-        f->real->pMethods->xClose(f->real);
-        return SQLITE_CANTOPEN;
-    }
+    int rc = sq_shim_open(real_vfs(), name, &f->shim, f->storage, flags, out_flags);
+    if (rc != SQLITE_OK || !f->storage->pMethods) return rc;
     f->is_wal = (flags & SQLITE_OPEN_WAL) != 0;
-    f->base.pMethods = &wb_methods;
+    f->shim.base.pMethods = &wb_methods;
     return SQLITE_OK;
 }
 

@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The checkpointer copies the log into the database once this many frames
@@ -30,6 +31,8 @@
  * log start afresh (restart_log), so it stays bounded. */
 #define CHECKPOINT_FRAMES  2000
 #define LOG_RESTART_FRAMES 16000
+/* How long the checkpointer waits when the writer holds the checkpoint. */
+#define BUSY_RETRY_NS 10000000L
 
 /* Runs one job inside its own savepoint. Returns the job's code. */
 static int run_job(sq_store *s, write_job *job)
@@ -112,14 +115,13 @@ static void run_batch(sq_store *s, write_job *batch)
 }
 
 /* Tells the callers of JOBS (a list) that they are done; RC, when not KF_OK,
- * replaces the result of each that had succeeded. Under queue_mu. */
+ * replaces the result of each that had succeeded. */
 static void wake_jobs(write_job *jobs, int rc)
 {
     for (write_job *j = jobs, *next; j; j = next) {
-        next = j->next; /* the waiter may free J once done is set */
+        next = j->next; /* the waiter may free J once it is posted */
         if (rc != KF_OK && j->rc == KF_OK) j->rc = rc;
-        j->done = 1;
-        pthread_cond_signal(&j->done_cv);
+        sem_post(&j->done);
     }
 }
 
@@ -220,6 +222,17 @@ static void *checkpointer_main(void *arg)
             sq_note_error(&s->checkpointer, "checkpoint");
             pthread_mutex_lock(&s->queue_mu);
             s->log_backfilled = s->log_frames; /* try again once the log grows on */
+        } else {
+            /* the writer is checkpointing (restart_log): trying again at once
+             * spun thousands of times a second while a slow disk held it */
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += BUSY_RETRY_NS;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&s->checkpoint_needed, &s->queue_mu, &until);
         }
     }
     pthread_mutex_unlock(&s->queue_mu);
@@ -253,8 +266,10 @@ static void *syncer_main(void *arg)
 
         pthread_mutex_lock(&s->queue_mu);
         s->stats.syncs++;
-        if (rc != KF_OK) s->sync_failed = 1;
-        wake_jobs(jobs, rc);
+        if (rc != KF_OK) s->sync_failed = 1; /* before anyone hears of it */
+        pthread_mutex_unlock(&s->queue_mu);
+        wake_jobs(jobs, rc); /* outside the lock, which the writer wants */
+        pthread_mutex_lock(&s->queue_mu);
     }
     pthread_mutex_unlock(&s->queue_mu);
     return NULL;
@@ -264,23 +279,22 @@ int sq_write(kf_store *base, kf_write_fn fn, void *ctx, int alone)
 {
     sq_store *s = (sq_store *)base;
     write_job job = {.fn = fn, .ctx = ctx, .alone = alone};
-    pthread_cond_init(&job.done_cv, NULL);
     pthread_mutex_lock(&s->queue_mu);
     if (s->stopping) {
         pthread_mutex_unlock(&s->queue_mu);
-        pthread_cond_destroy(&job.done_cv);
         return KF_EBUSY;
     }
+    sem_init(&job.done, 0, 0);
     if (s->tail)
         s->tail->next = &job;
     else
         s->head = &job;
     s->tail = &job;
     pthread_cond_signal(&s->queue_nonempty);
-    while (!job.done)
-        pthread_cond_wait(&job.done_cv, &s->queue_mu);
     pthread_mutex_unlock(&s->queue_mu);
-    pthread_cond_destroy(&job.done_cv);
+    while (sem_wait(&job.done) != 0) /* only EINTR: a signal came */
+        ;
+    sem_destroy(&job.done);
     return job.rc;
 }
 
