@@ -40,7 +40,8 @@ static int reserve(kf_buf *b, size_t extra)
     return 0;
 }
 
-int kf_buf_append(kf_buf *b, const void *data, size_t len)
+/* kf_buf_append when the bytes do not fit (or would pass MAX). */
+int kf_buf_append_grow(kf_buf *b, const void *data, size_t len)
 {
     if (reserve(b, len)) return -1;
     if (len) memcpy(b->data + b->len, data, len);
