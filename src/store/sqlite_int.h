@@ -35,6 +35,12 @@ typedef struct {
  * version 3) is closed and refused. */
 int sq_shim_open(sqlite3_vfs *real, const char *name, sq_shim_file *f, sqlite3_file *storage,
                  int flags, int *out_flags);
+/* Makes VFS a copy of the default VFS (*REAL) named NAME, whose files are
+ * EXTRA bytes larger and opened by OPEN, and registers it. Every other method
+ * is the default VFS's own, with its own pAppData. Once per process: SQLite's
+ * registry of names is process-wide. */
+int sq_shim_vfs_register(sqlite3_vfs *vfs, sqlite3_vfs **real, const char *name, int extra,
+                         int (*open)(sqlite3_vfs *, const char *, sqlite3_file *, int, int *));
 int sq_shim_close(sqlite3_file *f);
 int sq_shim_read(sqlite3_file *f, void *out, int amt, sqlite3_int64 off);
 int sq_shim_write(sqlite3_file *f, const void *data, int amt, sqlite3_int64 off);

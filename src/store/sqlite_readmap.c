@@ -139,9 +139,11 @@ static rm_map *map_entry(const char *name)
     if (m) return m;
     int fd = open(name, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return NULL;
-    if (fstat(fd, &st) == 0 && (m = map_find(&st))) return m; /* FD stays open: see rm_map */
+    /* from here FD stays open whatever happens: see rm_map */
+    if (fstat(fd, &st) != 0) return NULL;
+    if ((m = map_find(&st))) return m;
     m = calloc(1, sizeof(*m));
-    if (!m) return NULL; /* so does FD */
+    if (!m) return NULL;
     m->dev = st.st_dev;
     m->ino = st.st_ino;
     m->fd = fd;
@@ -249,18 +251,10 @@ static int rm_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int f
     return SQLITE_OK;
 }
 
-/* Filled once from the default VFS and never changed after; every method but
- * xOpen is the default VFS's own. */
 static void rm_register(void)
 {
-    rm_real = sqlite3_vfs_find(NULL);
-    if (!rm_real) return;
-    rm_vfs = *rm_real;
-    rm_vfs.pNext = NULL;
-    rm_vfs.zName = SQ_READMAP_VFS;
-    rm_vfs.szOsFile = (int)sizeof(rm_file) + rm_real->szOsFile;
-    rm_vfs.xOpen = rm_open;
-    rm_registered = sqlite3_vfs_register(&rm_vfs, 0);
+    rm_registered =
+        sq_shim_vfs_register(&rm_vfs, &rm_real, SQ_READMAP_VFS, (int)sizeof(rm_file), rm_open);
 }
 
 int sq_readmap_register(void)

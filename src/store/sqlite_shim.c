@@ -91,3 +91,16 @@ int sq_shim_open(sqlite3_vfs *real, const char *name, sq_shim_file *f, sqlite3_f
     }
     return SQLITE_OK;
 }
+
+int sq_shim_vfs_register(sqlite3_vfs *vfs, sqlite3_vfs **real, const char *name, int extra,
+                         int (*open)(sqlite3_vfs *, const char *, sqlite3_file *, int, int *))
+{
+    *real = sqlite3_vfs_find(NULL);
+    if (!*real) return SQLITE_ERROR;
+    *vfs = **real;
+    vfs->pNext = NULL;
+    vfs->zName = name;
+    vfs->szOsFile = extra + (*real)->szOsFile;
+    vfs->xOpen = open;
+    return sqlite3_vfs_register(vfs, 0);
+}

@@ -200,14 +200,8 @@ static sqlite3_vfs *real_vfs(void)
 
 static void wb_register(void)
 {
-    wb_real = sqlite3_vfs_find(NULL);
-    if (!wb_real) return;
-    wb_vfs = *wb_real;
-    wb_vfs.pNext = NULL;
-    wb_vfs.zName = SQ_WALBUF_VFS;
-    wb_vfs.szOsFile = (int)sizeof(wb_file) + wb_real->szOsFile;
-    wb_vfs.xOpen = wb_open;
-    wb_registered = sqlite3_vfs_register(&wb_vfs, 0);
+    wb_registered =
+        sq_shim_vfs_register(&wb_vfs, &wb_real, SQ_WALBUF_VFS, (int)sizeof(wb_file), wb_open);
 }
 
 int sq_walbuf_register(void)

@@ -1,9 +1,18 @@
-/* The readers' VFS (src/store/sqlite_readmap.c), which reads database pages
- * through one mapping that outlives commits: readers open across thousands
- * of another connection's commits, checkpoints and a growing file read
- * exactly what was committed; two readers of one file share a mapping; and
- * a file shrunk under them by another program (VACUUM) gives an error or
- * the new data, never a crash. */
+/* The backend's two VFS shims.
+ *
+ * The writer's (src/store/sqlite_walbuf.c), which gathers a commit's WAL
+ * frames: whatever SQLite writes through it, another connection (the
+ * default VFS, as the server's readers) and a reopened database read
+ * exactly what was committed — plain commits, a transaction that spills
+ * pages and then changes them again (SQLite then rewrites frame headers
+ * alone to fix their checksums), and a log that starts afresh.
+ *
+ * The readers' (src/store/sqlite_readmap.c), which reads database pages
+ * through one mapping that outlives commits: readers open across hundreds of
+ * another connection's commits, checkpoints and a growing file read exactly
+ * what was committed; two readers of one file share a mapping; a file shrunk
+ * under them by another program (VACUUM) gives the new data, never a crash;
+ * and readers opening and closing leave the process's locks on the file. */
 #include "store/sqlite_int.h"
 
 #include <fcntl.h>
@@ -79,15 +88,77 @@ static int setup(void **state)
 {
     (void)state;
     const char *tmp = getenv("KEFU_TEST_TMP");
-    snprintf(g_path, sizeof(g_path), "%s/readmap_%d.db", tmp && *tmp ? tmp : "/tmp", (int)getpid());
+    snprintf(g_path, sizeof(g_path), "%s/vfs_%d.db", tmp && *tmp ? tmp : "/tmp", (int)getpid());
     char p[600];
     const char *suffix[] = {"", "-wal", "-shm"};
     for (int i = 0; i < 3; i++) {
         snprintf(p, sizeof(p), "%s%s", g_path, suffix[i]);
         unlink(p);
     }
-    return sq_readmap_register() == SQLITE_OK ? 0 : -1;
+    return sq_walbuf_register() == SQLITE_OK && sq_readmap_register() == SQLITE_OK ? 0 : -1;
 }
+
+/* The sum of the rows as the writer, a reader and a reopened database see them. */
+static void check_everywhere(sqlite3 *writer, const char *sql, long long want)
+{
+    assert_int_equal(scalar(writer, sql), want);
+    sqlite3 *reader = open_db(NULL, 0);
+    assert_int_equal(scalar(reader, sql), want);
+    sqlite3_close(reader);
+}
+
+static void test_commits_are_read_by_others(void **state)
+{
+    (void)state;
+    sqlite3 *w = open_db(SQ_WALBUF_VFS, 0);
+    exec(w, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+            " CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, pad BLOB)");
+    sqlite3 *reader = open_db(NULL, 0); /* open across the commits, as the server's are */
+    for (int i = 1; i <= 200; i++) {
+        char sql[200];
+        snprintf(sql, sizeof(sql), "INSERT INTO t (n, pad) VALUES (%d, zeroblob(300))", i);
+        exec(w, sql);
+        /* every commit is visible to the other connection at once */
+        assert_int_equal(scalar(reader, "SELECT COALESCE(SUM(n), 0) FROM t"),
+                         (long long)i * (i + 1) / 2);
+    }
+    sqlite3_close(reader);
+    /* a log that starts afresh after a checkpoint, then more commits */
+    exec(w, "PRAGMA wal_checkpoint(TRUNCATE)");
+    exec(w, "UPDATE t SET n = n + 1");
+    check_everywhere(w, "SELECT SUM(n) FROM t", 20100 + 200);
+    sqlite3_close(w);
+    sqlite3 *again = open_db(NULL, 0);
+    assert_int_equal(scalar(again, "SELECT SUM(n) FROM t"), 20300);
+    sqlite3_close(again);
+}
+
+static void test_spilled_pages_changed_again(void **state)
+{
+    (void)state;
+    sqlite3 *w = open_db(SQ_WALBUF_VFS, 0);
+    /* a tiny cache makes the transaction spill its pages to the log, and the
+     * second UPDATE changes them again: SQLite overwrites those frames and
+     * rewrites the checksums of the frames after them at the commit */
+    exec(w, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=10;"
+            " CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, pad BLOB)");
+    exec(w, "BEGIN; WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000)"
+            " INSERT INTO t (n, pad) SELECT x, zeroblob(1000) FROM c;"
+            " UPDATE t SET n = n * 2; UPDATE t SET n = n + 1 WHERE id % 7 = 0; COMMIT");
+    long long want = 3000LL * 3001 + 428; /* 2 × Σ 1..3000, plus one for each of 428 sevenths */
+    check_everywhere(w, "SELECT SUM(n) FROM t", want);
+    sqlite3_close(w);
+    sqlite3 *again = open_db(NULL, 0);
+    assert_int_equal(scalar(again, "SELECT SUM(n) FROM t"), want);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(again, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
+    sqlite3_finalize(st);
+    sqlite3_close(again);
+}
+
+/* ---- the readers' mapping ---- */
 
 static void test_readers_see_every_commit(void **state)
 {
@@ -218,6 +289,8 @@ static void test_other_programs_still_see_the_log(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_commits_are_read_by_others, setup),
+        cmocka_unit_test_setup(test_spilled_pages_changed_again, setup),
         cmocka_unit_test_setup(test_readers_see_every_commit, setup),
         cmocka_unit_test_setup(test_file_shrunk_by_another, setup),
         cmocka_unit_test_setup(test_other_programs_still_see_the_log, setup),
