@@ -64,8 +64,9 @@ int kf_auth_resolve(kf_req *req)
     a->via_token = via_token;
     a->session_id = cred.id;
     a->csrf_token = cred.csrf_token;
-    rc = kf_user_projects(tx, &req->arena, a->user.id, &a->project_ids, &a->nprojects);
-    if (rc == KF_OK && via_token) rc = touch_token(req, &cred, now);
+    a->project_ids = cred.project_ids;
+    a->nprojects = cred.nprojects;
+    if (via_token) rc = touch_token(req, &cred, now);
     if (rc != KF_OK) return rc;
     req->auth = a;
     return KF_OK;

@@ -2,6 +2,7 @@
 
 #include "core/err.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define USER_COLS                                                                                  \
@@ -227,6 +228,39 @@ int kf_session_insert(kf_tx *tx, int64_t user_id, const char *token_hash, const 
                      user_agent ? user_agent : "");
 }
 
+/* The user's project ids as one text column ("3,7,12"), so that finding a
+ * credential is one statement: each request makes it, and on PostgreSQL a
+ * second statement was a second round trip. */
+#define PROJECTS_SQLITE "(SELECT group_concat(project_id) FROM user_projects WHERE user_id = u.id)"
+#define PROJECTS_POSTGRES                                                                          \
+    "(SELECT string_agg(CAST(project_id AS TEXT), ',') FROM user_projects WHERE user_id = u.id)"
+
+static int by_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Parses LIST ("3,7,12", or NULL for none) into OUT's project ids, in id order. */
+static void read_projects(const char *list, kf_arena *a, kf_credential *out)
+{
+    out->project_ids = NULL;
+    out->nprojects = 0;
+    if (!list || !*list) return;
+    size_t n = 1;
+    for (const char *p = list; *p; p++)
+        n += *p == ',';
+    out->project_ids = kf_arena_alloc(a, n * sizeof(int64_t));
+    for (const char *p = list; *p;) {
+        char *end;
+        long long v = strtoll(p, &end, 10);
+        if (end == p) break; /* not a number: the database's own text, never happens */
+        out->project_ids[out->nprojects++] = (int64_t)v;
+        p = *end == ',' ? end + 1 : end;
+    }
+    qsort(out->project_ids, out->nprojects, sizeof(int64_t), by_id);
+}
+
 static int one_credential(kf_stmt *st, kf_arena *a, kf_credential *out)
 {
     int rc = kf_stmt_step(st);
@@ -237,16 +271,25 @@ static int one_credential(kf_stmt *st, kf_arena *a, kf_credential *out)
     out->expires_at = kf_stmt_isnull(st, 2) ? 0 : kf_stmt_i64(st, 2);
     out->last_used_at = kf_stmt_isnull(st, 3) ? 0 : kf_stmt_i64(st, 3);
     read_user(st, a, 4, &out->user);
+    read_projects(kf_stmt_text(st, 16), a, out);
     return KF_OK;
 }
+
+static int is_pg(kf_tx *tx)
+{
+    return kf_store_backend(kf_tx_store(tx)) == KF_BACKEND_POSTGRES;
+}
+
+#define SESSION_SQL(projects)                                                                      \
+    "SELECT s.id, s.csrf_token, s.expires_at, NULL, " USER_COLS ", " projects                      \
+    " FROM sessions s JOIN users u ON u.id = s.user_id"                                            \
+    " WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1"
 
 int kf_session_find(kf_tx *tx, kf_arena *a, const char *token_hash, int64_t now, kf_credential *out)
 {
     kf_stmt *st;
     int rc = kf_tx_query(tx, &st,
-                         "SELECT s.id, s.csrf_token, s.expires_at, NULL, " USER_COLS
-                         " FROM sessions s JOIN users u ON u.id = s.user_id"
-                         " WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1",
+                         is_pg(tx) ? SESSION_SQL(PROJECTS_POSTGRES) : SESSION_SQL(PROJECTS_SQLITE),
                          "si", token_hash, now);
     return rc == KF_OK ? one_credential(st, a, out) : rc;
 }
@@ -282,15 +325,18 @@ int kf_token_insert(kf_tx *tx, int64_t user_id, const char *name, const char *pr
     return rc == KF_DONE ? KF_OK : rc;
 }
 
+#define TOKEN_SQL(projects)                                                                        \
+    "SELECT t.id, '', t.expires_at, t.last_used_at, " USER_COLS ", " projects                      \
+    " FROM api_tokens t JOIN users u ON u.id = t.user_id"                                          \
+    " WHERE t.token_hash = ? AND t.revoked_at IS NULL"                                             \
+    " AND (t.expires_at IS NULL OR t.expires_at > ?) AND u.active = 1"
+
 int kf_token_find(kf_tx *tx, kf_arena *a, const char *hash, int64_t now, kf_credential *out)
 {
     kf_stmt *st;
-    int rc = kf_tx_query(tx, &st,
-                         "SELECT t.id, '', t.expires_at, t.last_used_at, " USER_COLS
-                         " FROM api_tokens t JOIN users u ON u.id = t.user_id"
-                         " WHERE t.token_hash = ? AND t.revoked_at IS NULL"
-                         " AND (t.expires_at IS NULL OR t.expires_at > ?) AND u.active = 1",
-                         "si", hash, now);
+    int rc =
+        kf_tx_query(tx, &st, is_pg(tx) ? TOKEN_SQL(PROJECTS_POSTGRES) : TOKEN_SQL(PROJECTS_SQLITE),
+                    "si", hash, now);
     return rc == KF_OK ? one_credential(st, a, out) : rc;
 }
 

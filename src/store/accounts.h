@@ -64,6 +64,8 @@ typedef struct {
     const char *csrf_token; /* sessions only */
     int64_t expires_at;     /* 0: never (tokens without expiry) */
     int64_t last_used_at;   /* tokens only; 0: never */
+    int64_t *project_ids;   /* the user's memberships, in id order; arena memory */
+    size_t nprojects;
 } kf_credential;
 
 int kf_session_insert(kf_tx *tx, int64_t user_id, const char *token_hash, const char *csrf,
