@@ -3,6 +3,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#ifdef KEFU_MIMALLOC
+#include <mimalloc.h>
+#endif
 
 static int usage(FILE *out)
 {
@@ -40,7 +43,12 @@ int main(int argc, char **argv, char **envp)
     if (strcmp(cmd, "report") == 0) return kf_cli_report(sub_argc, sub_argv, envp);
     if (strcmp(cmd, "routes") == 0) return kf_cli_routes(sub_argc, sub_argv, envp);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+#ifdef KEFU_MIMALLOC
+        int mi = mi_version(); /* the allocator in use, 209 for 2.0.9 */
+        printf("kefu %s (mimalloc %d.%d.%d)\n", KEFU_VERSION, mi / 100, mi / 10 % 10, mi % 10);
+#else
         printf("kefu %s\n", KEFU_VERSION);
+#endif
         return 0;
     }
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)

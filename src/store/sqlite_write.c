@@ -15,6 +15,7 @@
  * told about (WAL recovery stops at the last intact commit).
  *
  * Checkpoints run on a thread of their own (docs/decisions.md). */
+#define _GNU_SOURCE /* pthread_setname_np: the store's threads show by name in top and perf */
 #include "store/sqlite_int.h"
 
 #include "core/err.h"
@@ -395,18 +396,21 @@ int sq_writes_start(sq_store *s, const char *path, int timeout_ms, char *err, si
             snprintf(err, errlen, "cannot start the database checkpointer thread");
             return KF_EDB;
         }
+        pthread_setname_np(s->checkpointer_thread, "kefu-checkpoint");
         s->checkpointer_started = 1;
         sqlite3_wal_hook(s->writer.db, on_log_grown, s);
         if (pthread_create(&s->syncer_thread, NULL, syncer_main, s) != 0) {
             snprintf(err, errlen, "cannot start the database syncer thread");
             return KF_EDB;
         }
+        pthread_setname_np(s->syncer_thread, "kefu-syncer");
         s->syncer_started = 1;
     }
     if (pthread_create(&s->writer_thread, NULL, writer_main, s) != 0) {
         snprintf(err, errlen, "cannot start the database writer thread");
         return KF_EDB;
     }
+    pthread_setname_np(s->writer_thread, "kefu-writer");
     s->writer_started = 1;
     return KF_OK;
 }
