@@ -148,6 +148,18 @@ static void render_db(const kf_store_stats *db, kf_buf *out)
                   (unsigned long long)db->transactions, (unsigned long long)db->commits,
                   (unsigned long long)db->commits, (unsigned long long)db->transactions,
                   (unsigned long long)db->rollbacks, (unsigned long long)db->syncs);
+    static const char *sync_le[] = {"0.0005", "0.001", "0.002", "0.005",
+                                    "0.01",   "0.02",  "0.05",  "+Inf"};
+    kf_buf_puts(out, "# HELP kefu_db_log_sync_seconds SQLite: time to make the log durable; each"
+                     " acknowledged write waited for one.\n"
+                     "# TYPE kefu_db_log_sync_seconds histogram\n");
+    for (int i = 0; i < 8; i++)
+        kf_buf_printf(out, "kefu_db_log_sync_seconds_bucket{le=\"%s\"} %llu\n", sync_le[i],
+                      (unsigned long long)db->sync_le[i]);
+    kf_buf_printf(out,
+                  "kefu_db_log_sync_seconds_sum %.6f\n"
+                  "kefu_db_log_sync_seconds_count %llu\n",
+                  (double)db->sync_us / 1e6, (unsigned long long)db->syncs);
 }
 
 void kf_metrics_render(const kf_metrics *m, const kf_router *r, const kf_store_stats *db,

@@ -19,6 +19,7 @@
 #include "store/sqlite_int.h"
 
 #include "core/err.h"
+#include "core/timeutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -254,7 +255,9 @@ static void *syncer_main(void *arg)
         s->unsynced_head = s->unsynced_tail = NULL;
         pthread_mutex_unlock(&s->queue_mu);
 
+        int64_t began = kf_monotonic_us();
         int rc = fdatasync(s->wal_fd) == 0 ? KF_OK : KF_EIO;
+        int64_t took = kf_monotonic_us() - began;
         if (rc != KF_OK) {
             /* after a failed sync the kernel may have dropped the pages: what
              * was committed cannot be promised, now or later */
@@ -266,7 +269,7 @@ static void *syncer_main(void *arg)
         }
 
         pthread_mutex_lock(&s->queue_mu);
-        s->stats.syncs++;
+        kf_store_note_sync(&s->stats, took);
         if (rc != KF_OK) s->sync_failed = 1; /* before anyone hears of it */
         pthread_mutex_unlock(&s->queue_mu);
         wake_jobs(jobs, rc); /* outside the lock, which the writer wants */

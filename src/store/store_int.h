@@ -82,5 +82,7 @@ extern const kf_store_ops kf_store_postgres_ops;
 
 /* kf_store_note_batch: adds a commit of N transactions to STATS (caller locks). */
 void kf_store_note_batch(kf_store_stats *stats, uint64_t n);
+/* kf_store_note_sync: adds a log sync that took US microseconds (caller locks). */
+void kf_store_note_sync(kf_store_stats *stats, int64_t us);
 
 #endif

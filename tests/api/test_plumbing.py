@@ -248,6 +248,22 @@ class Metrics(ServerTestCase):
         self.assertGreaterEqual(m[("kefu_db_commit_batch_size_sum", frozenset())], batch["+Inf"])
         self.assertGreater(batch["+Inf"], before.get(("kefu_db_commit_batch_size_count",
                                                       frozenset()), 0))
+        # the log syncs each acknowledged write waited for (SQLite; none on PostgreSQL)
+        self.assertRegex(text, r"(?m)^# TYPE kefu_db_log_sync_seconds histogram$")
+        syncs = sorted(((float(dict(k[1])["le"]), v) for k, v in m.items()
+                        if k[0] == "kefu_db_log_sync_seconds_bucket"), key=lambda b: b[0])
+        self.assertEqual([le for le, _ in syncs],
+                         [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, float("inf")])
+        counts = [v for _, v in syncs]
+        self.assertEqual(counts, sorted(counts), "histogram buckets must be cumulative")
+        count = m[("kefu_db_log_sync_seconds_count", frozenset())]
+        self.assertEqual(syncs[-1][1], count)
+        self.assertEqual(count, m[("kefu_db_log_syncs_total", frozenset())])
+        if backend() == "sqlite":
+            self.assertGreater(count, before.get(("kefu_db_log_sync_seconds_count", frozenset()), 0))
+            self.assertGreater(m[("kefu_db_log_sync_seconds_sum", frozenset())], 0)
+        else:
+            self.assertEqual(count, 0)
 
 
 if __name__ == "__main__":
