@@ -122,14 +122,24 @@ static void render_latency(const kf_metrics *m, const kf_router *r, kf_buf *out)
     }
 }
 
+/* The header and the 8 cumulative buckets of histogram NAME; its _sum and
+ * _count follow from the caller, in their own units. */
+static void render_buckets(kf_buf *out, const char *name, const char *help, const char *const le[8],
+                           const uint64_t counts[8])
+{
+    kf_buf_printf(out, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+    for (int i = 0; i < 8; i++)
+        kf_buf_printf(out, "%s_bucket{le=\"%s\"} %llu\n", name, le[i],
+                      (unsigned long long)counts[i]);
+}
+
 static void render_db(const kf_store_stats *db, kf_buf *out)
 {
-    static const char *le[] = {"1", "2", "4", "8", "16", "32", "64", "+Inf"};
-    kf_buf_puts(out, "# HELP kefu_db_commit_batch_size Write transactions per durable commit.\n"
-                     "# TYPE kefu_db_commit_batch_size histogram\n");
-    for (int i = 0; i < 8; i++)
-        kf_buf_printf(out, "kefu_db_commit_batch_size_bucket{le=\"%s\"} %llu\n", le[i],
-                      (unsigned long long)db->batch_le[i]);
+    static const char *const batch_le[] = {"1", "2", "4", "8", "16", "32", "64", "+Inf"};
+    static const char *const sync_le[] = {"0.0005", "0.001", "0.002", "0.005",
+                                          "0.01",   "0.02",  "0.05",  "+Inf"};
+    render_buckets(out, "kefu_db_commit_batch_size", "Write transactions per durable commit.",
+                   batch_le, db->batch_le);
     kf_buf_printf(out,
                   "kefu_db_commit_batch_size_sum %llu\n"
                   "kefu_db_commit_batch_size_count %llu\n"
@@ -148,14 +158,9 @@ static void render_db(const kf_store_stats *db, kf_buf *out)
                   (unsigned long long)db->transactions, (unsigned long long)db->commits,
                   (unsigned long long)db->commits, (unsigned long long)db->transactions,
                   (unsigned long long)db->rollbacks, (unsigned long long)db->syncs);
-    static const char *sync_le[] = {"0.0005", "0.001", "0.002", "0.005",
-                                    "0.01",   "0.02",  "0.05",  "+Inf"};
-    kf_buf_puts(out, "# HELP kefu_db_log_sync_seconds SQLite: time to make the log durable; each"
-                     " acknowledged write waited for one.\n"
-                     "# TYPE kefu_db_log_sync_seconds histogram\n");
-    for (int i = 0; i < 8; i++)
-        kf_buf_printf(out, "kefu_db_log_sync_seconds_bucket{le=\"%s\"} %llu\n", sync_le[i],
-                      (unsigned long long)db->sync_le[i]);
+    render_buckets(out, "kefu_db_log_sync_seconds",
+                   "SQLite: time to make the log durable; each acknowledged write waited for one.",
+                   sync_le, db->sync_le);
     kf_buf_printf(out,
                   "kefu_db_log_sync_seconds_sum %.6f\n"
                   "kefu_db_log_sync_seconds_count %llu\n",
