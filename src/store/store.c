@@ -85,15 +85,15 @@ void kf_store_note_batch(kf_store_stats *stats, uint64_t n)
         if (i == 7 || n <= bound) stats->batch_le[i]++;
 }
 
-const int64_t KF_SYNC_BOUNDS_US[8] = {500, 1000, 2000, 5000, 10000, 20000, 50000, INT64_MAX};
-
 void kf_store_note_sync(kf_store_stats *stats, int64_t us)
 {
+    /* the bounds of sync_le, as /metrics labels them */
+    static const int64_t bound_us[8] = {500, 1000, 2000, 5000, 10000, 20000, 50000, INT64_MAX};
     if (us < 0) us = 0;
     stats->syncs++;
     stats->sync_us += (uint64_t)us;
     for (int i = 0; i < 8; i++)
-        if (us <= KF_SYNC_BOUNDS_US[i]) stats->sync_le[i]++;
+        if (us <= bound_us[i]) stats->sync_le[i]++;
 }
 
 int kf_tx_prepare(kf_tx *tx, const char *sql, kf_stmt **out)

@@ -57,14 +57,11 @@ typedef struct {
     uint64_t syncs;        /* SQLite: log syncs that made commits durable (one may cover several) */
     uint64_t checkpoints;  /* SQLite: checkpoints run (the log copied into the database) */
     uint64_t batch_le[8];  /* commits with batch size <= 1,2,4,8,16,32,64,+Inf (cumulative) */
-    /* SQLite: log syncs that took <= KF_SYNC_BOUNDS_US[i] (cumulative; the last
-     * is +Inf), and their time in all: a write waits for one after its commit */
+    /* SQLite: log syncs that took <= 0.5,1,2,5,10,20,50 ms,+Inf (cumulative),
+     * and their time in all: an acknowledged write waited for one */
     uint64_t sync_le[8];
     uint64_t sync_us;
 } kf_store_stats;
-
-/* The upper bounds of kf_store_stats.sync_le, in microseconds (+Inf last). */
-extern const int64_t KF_SYNC_BOUNDS_US[8];
 
 typedef int (*kf_write_fn)(kf_tx *tx, void *ctx);
 
