@@ -226,7 +226,7 @@ static int write_row(import_run *r, kf_tx *tx, kf_input *in, json_t *rec, json_t
 static int import_row(import_run *r, kf_tx *tx, const kf_csv_row *row)
 {
     kf_import *im = r->im;
-    int sp = kf_store_backend(kf_tx_store(tx)) == KF_BACKEND_POSTGRES, bad = 0;
+    int sp = kf_tx_is_postgres(tx), bad = 0;
     int rc = sp ? kf_tx_savepoint(tx) : KF_OK;
     if (rc != KF_OK) return rc;
     json_t *body = row_body(r, tx, row, row->line, &bad);

@@ -105,7 +105,7 @@ static json_t *person_by_id(json_t *people, int64_t id)
  * each row to the person's array KEY. */
 static int fill_people(lookup *l, json_t *people, const char *sql, const char *key, int units)
 {
-    int pg = kf_store_backend(kf_tx_store(l->tx)) == KF_BACKEND_POSTGRES;
+    int pg = kf_tx_is_postgres(l->tx);
     if (pg) sql = units ? units_of_people_pg : mobiles_of_people_pg;
     kf_stmt *st;
     int rc = kf_tx_prepare(l->tx, sql, &st);
@@ -253,7 +253,7 @@ static int find_units(lookup *l, int64_t project)
     int64_t left = l->limit - (int64_t)json_array_size(l->units);
     if (rc != KF_OK || left <= 0) return rc;
     const char *upper = kf_arena_printf(&l->req->arena, "%s\xf4\x8f\xbf\xbf", l->q);
-    int pg = kf_store_backend(kf_tx_store(l->tx)) == KF_BACKEND_POSTGRES;
+    int pg = kf_tx_is_postgres(l->tx);
     rc = kf_tx_query(l->tx, &st, pg ? unit_prefix_postgres : unit_prefix_sqlite, "issi", project,
                      l->q, upper, left);
     return rc == KF_OK ? add_units(l, st) : rc;
@@ -289,7 +289,7 @@ static int add_open_counts(lookup *l)
     kf_buf_init(&ids, 0);
     kf_buf_puts(&ids, "{");
     int any = 0, rc = KF_OK;
-    int pg = kf_store_backend(kf_tx_store(l->tx)) == KF_BACKEND_POSTGRES;
+    int pg = kf_tx_is_postgres(l->tx);
     for (size_t k = 0; k < nlists && rc == KF_OK; k++) {
         size_t i;
         json_t *u;

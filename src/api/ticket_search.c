@@ -152,7 +152,7 @@ static int pg_matches(kf_req *req, kf_tx *tx, const kf_list_query *lq, kf_list_p
 
 void kf_ticket_search_list(kf_req *req, kf_tx *tx, const kf_list_query *lq)
 {
-    int pg = kf_store_backend(kf_tx_store(tx)) == KF_BACKEND_POSTGRES, rc;
+    int pg = kf_tx_is_postgres(tx), rc;
     kf_list_page page;
     kf_list_page_init(&page);
     if (queue_is_short(req, tx, lq, &rc))

@@ -145,7 +145,7 @@ typedef struct {
  * requires of one INSERT … ON CONFLICT DO UPDATE. */
 static int upsert(kf_tx *tx, const sum_row *rows, size_t n)
 {
-    int pg = kf_store_backend(kf_tx_store(tx)) == KF_BACKEND_POSTGRES;
+    int pg = kf_tx_is_postgres(tx);
     kf_stmt *st;
     int rc = kf_tx_prepare(tx, upsert_sql[pg][n - 1], &st);
     if (rc != KF_OK) return rc;

@@ -166,7 +166,7 @@ int kf_desk_pick_assignee(kf_tx *tx, int64_t project, int64_t department, int64_
      * department row is the lock, two tickets dispatched at once take turns
      * (SQLite runs one write at a time already) */
     rc = kf_tx_query(tx, &st,
-                     kf_store_backend(kf_tx_store(tx)) == KF_BACKEND_POSTGRES
+                     kf_tx_is_postgres(tx)
                          ? "SELECT dispatch_mode, max_open_per_person, last_assignee_id"
                            " FROM departments WHERE id = ? FOR UPDATE"
                          : "SELECT dispatch_mode, max_open_per_person, last_assignee_id"

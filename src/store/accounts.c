@@ -275,11 +275,6 @@ static int one_credential(kf_stmt *st, kf_arena *a, kf_credential *out)
     return KF_OK;
 }
 
-static int is_pg(kf_tx *tx)
-{
-    return kf_store_backend(kf_tx_store(tx)) == KF_BACKEND_POSTGRES;
-}
-
 #define SESSION_SQL(projects)                                                                      \
     "SELECT s.id, s.csrf_token, s.expires_at, NULL, " USER_COLS ", " projects                      \
     " FROM sessions s JOIN users u ON u.id = s.user_id"                                            \
@@ -289,7 +284,8 @@ int kf_session_find(kf_tx *tx, kf_arena *a, const char *token_hash, int64_t now,
 {
     kf_stmt *st;
     int rc = kf_tx_query(tx, &st,
-                         is_pg(tx) ? SESSION_SQL(PROJECTS_POSTGRES) : SESSION_SQL(PROJECTS_SQLITE),
+                         kf_tx_is_postgres(tx) ? SESSION_SQL(PROJECTS_POSTGRES)
+                                               : SESSION_SQL(PROJECTS_SQLITE),
                          "si", token_hash, now);
     return rc == KF_OK ? one_credential(st, a, out) : rc;
 }
@@ -334,9 +330,9 @@ int kf_token_insert(kf_tx *tx, int64_t user_id, const char *name, const char *pr
 int kf_token_find(kf_tx *tx, kf_arena *a, const char *hash, int64_t now, kf_credential *out)
 {
     kf_stmt *st;
-    int rc =
-        kf_tx_query(tx, &st, is_pg(tx) ? TOKEN_SQL(PROJECTS_POSTGRES) : TOKEN_SQL(PROJECTS_SQLITE),
-                    "si", hash, now);
+    int rc = kf_tx_query(
+        tx, &st, kf_tx_is_postgres(tx) ? TOKEN_SQL(PROJECTS_POSTGRES) : TOKEN_SQL(PROJECTS_SQLITE),
+        "si", hash, now);
     return rc == KF_OK ? one_credential(st, a, out) : rc;
 }
 

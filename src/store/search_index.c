@@ -9,11 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int is_pg(kf_tx *tx)
-{
-    return kf_store_backend(kf_tx_store(tx)) == KF_BACKEND_POSTGRES;
-}
-
 /* The terms of TEXT, then of MORE (may be NULL), space-separated, for a
  * PostgreSQL row. Caller frees. */
 static char *terms_of(const char *text, const char *more)
@@ -48,7 +43,7 @@ static int pg_set_head(kf_tx *tx, int64_t id, const char *subject, const char *d
 
 static int ticket_added(kf_tx *tx, int64_t id, const char *subject, const char *description)
 {
-    if (is_pg(tx)) return pg_set_head(tx, id, subject, description, 1);
+    if (kf_tx_is_postgres(tx)) return pg_set_head(tx, id, subject, description, 1);
     return kf_tx_exec(tx, NULL,
                       "INSERT INTO ticket_search (rowid, subject, description, notes)"
                       " VALUES (?, ?, ?, '')",
@@ -57,7 +52,7 @@ static int ticket_added(kf_tx *tx, int64_t id, const char *subject, const char *
 
 static int head_changed(kf_tx *tx, int64_t id, const char *subject, const char *description)
 {
-    if (is_pg(tx)) return pg_set_head(tx, id, subject, description, 0);
+    if (kf_tx_is_postgres(tx)) return pg_set_head(tx, id, subject, description, 0);
     int64_t changed = 0;
     int rc = kf_tx_exec(tx, &changed,
                         "UPDATE ticket_search SET subject = ?, description = ? WHERE rowid = ?",
@@ -69,7 +64,7 @@ static int head_changed(kf_tx *tx, int64_t id, const char *subject, const char *
 static int note_added(kf_tx *tx, int64_t id, const char *note)
 {
     if (!note || !*note) return KF_OK;
-    if (!is_pg(tx))
+    if (!kf_tx_is_postgres(tx))
         return kf_tx_exec(tx, NULL,
                           "UPDATE ticket_search SET notes = CASE WHEN notes = '' THEN ?"
                           " ELSE notes || char(10) || ? END WHERE rowid = ?",
@@ -175,7 +170,7 @@ static int index_one(kf_tx *tx, int pg, int64_t id, const char *subject, const c
 
 int kf_search_rebuild_batch(kf_tx *tx, int64_t after, int limit, int64_t *last)
 {
-    int pg = is_pg(tx);
+    int pg = kf_tx_is_postgres(tx);
     *last = after;
     /* the batch is read whole before it is written: one statement at a time
      * on a connection keeps both backends simple */
@@ -227,7 +222,7 @@ int kf_search_optimize(kf_tx *tx)
 {
     /* PostgreSQL plans a search by how common its words are: without
      * statistics it reads every match of a word found in most tickets */
-    if (is_pg(tx)) return kf_tx_exec(tx, NULL, "ANALYZE ticket_search", NULL);
+    if (kf_tx_is_postgres(tx)) return kf_tx_exec(tx, NULL, "ANALYZE ticket_search", NULL);
     return kf_tx_exec(tx, NULL, "INSERT INTO ticket_search (ticket_search) VALUES ('optimize')",
                       NULL);
 }

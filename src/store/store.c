@@ -230,6 +230,11 @@ kf_store *kf_tx_store(kf_tx *tx)
     return tx->store;
 }
 
+int kf_tx_is_postgres(kf_tx *tx)
+{
+    return kf_store_backend(tx->store) == KF_BACKEND_POSTGRES;
+}
+
 void kf_stmt_bind_i64(kf_stmt *st, int idx, int64_t v)
 {
     st->ops->bind_i64(st, idx, v);

@@ -142,6 +142,8 @@ int kf_tx_aside(kf_tx *tx, kf_write_fn fn, void *ctx);
 /* kf_tx_errmsg: the database's message for the last failure (borrowed). */
 const char *kf_tx_errmsg(kf_tx *tx);
 kf_store *kf_tx_store(kf_tx *tx);
+/* kf_tx_is_postgres: TX runs on PostgreSQL (SQL and locking differ there). */
+int kf_tx_is_postgres(kf_tx *tx);
 
 /* Parameters are numbered from 1; text is copied. */
 void kf_stmt_bind_i64(kf_stmt *st, int idx, int64_t v);
