@@ -59,6 +59,7 @@ typedef struct {
 
 typedef struct {
     int fd, op;
+    int waiting_out; /* EPOLLOUT is watched: the request did not all fit */
     const char *req;
     size_t req_len, sent;
     char buf[65536];
@@ -172,6 +173,26 @@ static int write_some(conn *c)
     return 1;
 }
 
+/* Sends what the socket takes. Write readiness is watched only while a
+ * request is partly sent: a socket with room is always writable, and watching
+ * it all the time makes epoll_wait return at once, so the client would spin
+ * and take the CPU the server is measured on. */
+static int send_request(int ep, conn *c)
+{
+    int rc = write_some(c);
+    if (rc < 0) return -1;
+    if (rc == 0 && !c->waiting_out) {
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.ptr = c};
+        epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+        c->waiting_out = 1;
+    } else if (rc == 1 && c->waiting_out) {
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+        epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+        c->waiting_out = 0;
+    }
+    return 0;
+}
+
 static void *run_worker(void *arg)
 {
     worker *w = arg;
@@ -189,8 +210,14 @@ static void *run_worker(void *arg)
             continue;
         }
         pick(w, &cs[i]);
-        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.ptr = &cs[i]};
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &cs[i]};
         epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
+        if (send_request(ep, &cs[i]) < 0) {
+            w->failed = 1;
+            epoll_ctl(ep, EPOLL_CTL_DEL, cs[i].fd, NULL);
+            close(cs[i].fd);
+            cs[i].fd = -1;
+        }
     }
     struct epoll_event evs[64];
     while (now_s() < w->until) {
@@ -198,16 +225,15 @@ static void *run_worker(void *arg)
         for (int i = 0; i < n; i++) {
             conn *c = evs[i].data.ptr;
             if (c->sent < c->req_len) {
-                int rc = write_some(c);
-                if (rc < 0) goto closed;
-                if (rc == 0) continue;
+                if (send_request(ep, c) < 0) goto closed;
+                continue;
             }
             int rc = read_some(c);
             if (rc < 0) goto closed;
             if (rc == 0) continue;
             record(w, c, now_s());
             pick(w, c);
-            if (write_some(c) < 0) goto closed;
+            if (send_request(ep, c) < 0) goto closed;
             continue;
         closed:
             w->failed = 1;
