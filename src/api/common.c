@@ -22,6 +22,17 @@ kf_actor kf_api_actor(const kf_req *req)
     return a;
 }
 
+int kf_api_bind_scope(kf_req *req, kf_stmt *st, int64_t project)
+{
+    if (project) {
+        kf_stmt_bind_i64(st, 1, project);
+        return 2;
+    }
+    kf_stmt_bind_i64(st, 1, kf_role_is_global(req->auth->role));
+    kf_stmt_bind_i64(st, 2, req->auth->user.id);
+    return 3;
+}
+
 json_t *kf_api_time(int64_t ms)
 {
     if (!ms) return json_null();

@@ -1,8 +1,9 @@
 /* GET /api/v1/lookup?q=: the front desk's first move on every call — find
  * the caller by full mobile, its last four digits, ID number, part of a name
- * (Chinese) or a unit code. Every path is an index lookup within one project:
- * person_mobiles (mobile, last4), people.id_hash (keyed hash), person_grams
- * (two-character pieces of names), units (project_id, code). */
+ * (Chinese) or a unit code, in the project asked for or in every project the
+ * caller sees. Every path is an index lookup per project: person_mobiles
+ * (mobile, last4), people.id_hash (keyed hash), person_grams (two-character
+ * pieces of names), units (project_id, code). */
 #include "api/api.h"
 #include "api/api_int.h"
 
@@ -176,61 +177,89 @@ static int add_people(lookup *l, kf_stmt *st)
 
 #define PERSON_COLS "p.id, p.project_id, p.name, p.kind, p.grade"
 
-static int find_people(lookup *l, int64_t project)
+/* Each search is one statement over every project searched, in both scope
+ * forms (statements are cached by their text's address, so these are
+ * literals), ordered by project first: the answer lists the first project's
+ * finds first, as a search project by project would. One statement, not
+ * one per project: an agent of 20 projects made 60 statements a lookup
+ * (measured 174 µs of server CPU at 10,000,000 tickets). */
+#define SCOPED(head, col, tail)                                                                    \
+    {                                                                                              \
+        head KF_SCOPE_ONE_ON(col) tail, head KF_SCOPE_MANY_ON(col) tail                            \
+    }
+
+static const char *const by_mobile[2] =
+    SCOPED("SELECT DISTINCT " PERSON_COLS " FROM person_mobiles m JOIN people p"
+           " ON p.id = m.person_id WHERE",
+           "m.project_id", " AND m.mobile = ? ORDER BY p.project_id, p.id LIMIT ?");
+static const char *const by_last4[2] =
+    SCOPED("SELECT DISTINCT " PERSON_COLS " FROM person_mobiles m JOIN people p"
+           " ON p.id = m.person_id WHERE",
+           "m.project_id", " AND m.last4 = ? ORDER BY p.project_id, p.id LIMIT ?");
+static const char *const by_idnum[2] =
+    SCOPED("SELECT " PERSON_COLS " FROM people p WHERE", "p.project_id",
+           " AND p.id_hash = ? ORDER BY p.project_id, p.id LIMIT ?");
+static const char *const by_gram[2] =
+    SCOPED("SELECT " PERSON_COLS " FROM person_grams g JOIN people p ON p.id = g.person_id WHERE",
+           "g.project_id",
+           " AND g.gram = ? AND LOWER(p.name) LIKE LOWER(?) ESCAPE '\\'"
+           " ORDER BY g.project_id, g.person_id LIMIT ?");
+static const char *const by_name[2] =
+    SCOPED("SELECT " PERSON_COLS " FROM people p WHERE", "p.project_id",
+           " AND LOWER(p.name) LIKE LOWER(?) ESCAPE '\\' ORDER BY p.project_id, p.id LIMIT ?");
+
+/* SCOPE: 0 for the one project PROJECT, 1 for every project the caller sees. */
+static int find_people(lookup *l, int scope, int64_t project)
 {
-    kf_stmt *st;
-    int rc;
+    const char *sql;
+    const char *arg = l->key;
     switch (l->kind) {
     case Q_MOBILE:
+        sql = by_mobile[scope];
+        break;
     case Q_LAST4:
-        rc = kf_tx_query(l->tx, &st,
-                         l->kind == Q_MOBILE
-                             ? "SELECT DISTINCT " PERSON_COLS " FROM person_mobiles m JOIN people p"
-                               " ON p.id = m.person_id WHERE m.project_id = ? AND m.mobile = ?"
-                               " ORDER BY p.id LIMIT ?"
-                             : "SELECT DISTINCT " PERSON_COLS " FROM person_mobiles m JOIN people p"
-                               " ON p.id = m.person_id WHERE m.project_id = ? AND m.last4 = ?"
-                               " ORDER BY p.id LIMIT ?",
-                         "isi", project, l->key, l->limit);
+        sql = by_last4[scope];
         break;
     case Q_IDNUM:
-        rc = kf_tx_query(l->tx, &st,
-                         "SELECT " PERSON_COLS " FROM people p WHERE p.project_id = ?"
-                         " AND p.id_hash = ? LIMIT ?",
-                         "isi", project, l->key, l->limit);
+        sql = by_idnum[scope];
         break;
     default:
-        if (l->has_gram)
-            rc = kf_tx_query(l->tx, &st,
-                             "SELECT " PERSON_COLS " FROM person_grams g JOIN people p"
-                             " ON p.id = g.person_id WHERE g.project_id = ? AND g.gram = ?"
-                             " AND LOWER(p.name) LIKE LOWER(?) ESCAPE '\\'"
-                             " ORDER BY g.person_id LIMIT ?",
-                             "issi", project, l->gram, like_pattern(l->req, l->q, 0), l->limit);
-        else
-            rc = kf_tx_query(l->tx, &st,
-                             "SELECT " PERSON_COLS " FROM people p WHERE p.project_id = ?"
-                             " AND LOWER(p.name) LIKE LOWER(?) ESCAPE '\\' ORDER BY p.id LIMIT ?",
-                             "isi", project, like_pattern(l->req, l->q, 1), l->limit);
+        sql = l->has_gram ? by_gram[scope] : by_name[scope];
+        arg = l->has_gram ? l->gram : like_pattern(l->req, l->q, 1);
     }
-    return rc == KF_OK ? add_people(l, st) : rc;
+    kf_stmt *st;
+    int rc = kf_tx_prepare(l->tx, sql, &st);
+    if (rc != KF_OK) return rc;
+    int i = kf_api_bind_scope(l->req, st, project);
+    kf_stmt_bind_text(st, i++, arg);
+    if (l->kind == Q_TEXT && l->has_gram) kf_stmt_bind_text(st, i++, like_pattern(l->req, l->q, 0));
+    kf_stmt_bind_i64(st, i, l->limit);
+    return add_people(l, st);
 }
 
-/* Unit codes starting with q, in code order, as a range of the (project_id,
- * code) index: LIKE 'q%' cannot use it. The bound is q followed by the largest
- * code point, compared bytewise (SQLite's BINARY; PostgreSQL's index and query
- * both use COLLATE "C"). */
-static const char unit_prefix_sqlite[] =
-    "SELECT id, project_id, building_id, code, status FROM units"
-    " WHERE project_id = ? AND code > ? AND code < ? ORDER BY code LIMIT ?";
-static const char unit_prefix_postgres[] =
-    "SELECT id, project_id, building_id, code, status FROM units"
-    " WHERE project_id = ? AND code COLLATE \"C\" > ? AND code COLLATE \"C\" < ?"
-    " ORDER BY code COLLATE \"C\" LIMIT ?";
+/* The unit with code q, then the codes it begins, in code order: one range
+ * [q, q + the largest code point) of the (project_id, code) index, compared
+ * bytewise (SQLite's BINARY; PostgreSQL's index and query both use COLLATE
+ * "C"), where LIKE 'q%' could not use the index. */
+#define UNIT_HEAD "SELECT id, project_id, building_id, code, status FROM units WHERE"
+static const char *const units_sqlite[2] = SCOPED(
+    UNIT_HEAD, "project_id", " AND code >= ? AND code < ? ORDER BY project_id, code LIMIT ?");
+static const char *const units_postgres[2] =
+    SCOPED(UNIT_HEAD, "project_id",
+           " AND code COLLATE \"C\" >= ? AND code COLLATE \"C\" < ?"
+           " ORDER BY project_id, code COLLATE \"C\" LIMIT ?");
 
-static int add_units(lookup *l, kf_stmt *st)
+static int find_units(lookup *l, int scope, int64_t project)
 {
-    int rc;
+    if (l->kind != Q_TEXT && l->kind != Q_LAST4) return KF_OK;
+    kf_stmt *st;
+    int rc = kf_tx_prepare(l->tx, (kf_tx_is_postgres(l->tx) ? units_postgres : units_sqlite)[scope],
+                           &st);
+    if (rc != KF_OK) return rc;
+    int i = kf_api_bind_scope(l->req, st, project);
+    kf_stmt_bind_text(st, i++, l->q);
+    kf_stmt_bind_text(st, i++, kf_arena_printf(&l->req->arena, "%s\xf4\x8f\xbf\xbf", l->q));
+    kf_stmt_bind_i64(st, i, l->limit);
     while ((rc = kf_stmt_step(st)) == KF_ROW)
         json_array_append_new(
             l->units, json_pack("{s:I, s:I, s:I, s:s, s:s}", "id", (json_int_t)kf_stmt_i64(st, 0),
@@ -240,28 +269,11 @@ static int add_units(lookup *l, kf_stmt *st)
     return rc == KF_DONE ? KF_OK : rc;
 }
 
-static int find_units(lookup *l, int64_t project)
-{
-    if (l->kind != Q_TEXT && l->kind != Q_LAST4) return KF_OK;
-    kf_stmt *st;
-    /* the exact code first, then the codes it begins */
-    int rc = kf_tx_query(l->tx, &st,
-                         "SELECT id, project_id, building_id, code, status FROM units"
-                         " WHERE project_id = ? AND code = ? LIMIT 1",
-                         "is", project, l->q);
-    if (rc == KF_OK) rc = add_units(l, st);
-    int64_t left = l->limit - (int64_t)json_array_size(l->units);
-    if (rc != KF_OK || left <= 0) return rc;
-    const char *upper = kf_arena_printf(&l->req->arena, "%s\xf4\x8f\xbf\xbf", l->q);
-    int pg = kf_tx_is_postgres(l->tx);
-    rc = kf_tx_query(l->tx, &st, pg ? unit_prefix_postgres : unit_prefix_sqlite, "issi", project,
-                     l->q, upper, left);
-    return rc == KF_OK ? add_units(l, st) : rc;
-}
-
 /* Each unit found gets its open tickets count (the front desk sees at once
- * whether the caller is chasing an open request): one count per unit over the
- * (unit_id, is_open) index; on PostgreSQL one query for all. */
+ * whether the caller is chasing an open request), in one statement over the
+ * (unit_id, is_open) index for all the units: the same unit code in every
+ * project of a desk's 20 made 13 counts a lookup, one statement each. The ids
+ * go as one parameter: a JSON array for SQLite, an array for PostgreSQL. */
 static int set_open_count(json_t *units, int64_t unit, int64_t n)
 {
     size_t i;
@@ -285,36 +297,30 @@ static int add_open_counts(lookup *l)
     json_t *lists[MAX_FOUND * 2 + 1];
     size_t nlists;
     each_unit_list(l, lists, &nlists, sizeof(lists) / sizeof(lists[0]));
+    int pg = kf_tx_is_postgres(l->tx), any = 0;
     kf_buf ids;
     kf_buf_init(&ids, 0);
-    kf_buf_puts(&ids, "{");
-    int any = 0, rc = KF_OK;
-    int pg = kf_tx_is_postgres(l->tx);
-    for (size_t k = 0; k < nlists && rc == KF_OK; k++) {
+    kf_buf_puts(&ids, pg ? "{" : "[");
+    for (size_t k = 0; k < nlists; k++) {
         size_t i;
         json_t *u;
         json_array_foreach(lists[k], i, u)
         {
             json_object_set_new(u, "open_tickets", json_integer(0));
-            int64_t id = json_integer_value(json_object_get(u, "id"));
-            if (pg) {
-                kf_buf_printf(&ids, "%s%lld", any ? "," : "", (long long)id);
-                any = 1;
-                continue;
-            }
-            int64_t n = 0;
-            rc = kf_tx_i64(l->tx, &n,
-                           "SELECT COUNT(*) FROM tickets WHERE unit_id = ? AND is_open = 1", "i",
-                           id);
-            if (rc == KF_OK) json_object_set_new(u, "open_tickets", json_integer(n));
+            kf_buf_printf(&ids, "%s%lld", any ? "," : "",
+                          (long long)json_integer_value(json_object_get(u, "id")));
+            any = 1;
         }
     }
-    kf_buf_puts(&ids, "}");
-    if (pg && any && rc == KF_OK) {
+    kf_buf_puts(&ids, pg ? "}" : "]");
+    int rc = KF_OK;
+    if (any) {
         kf_stmt *st;
         rc = kf_tx_query(l->tx, &st,
-                         "SELECT unit_id, COUNT(*) FROM tickets WHERE unit_id ="
-                         " ANY(CAST(? AS BIGINT[])) AND is_open = 1 GROUP BY unit_id",
+                         pg ? "SELECT unit_id, COUNT(*) FROM tickets WHERE unit_id ="
+                              " ANY(CAST(? AS BIGINT[])) AND is_open = 1 GROUP BY unit_id"
+                            : "SELECT unit_id, COUNT(*) FROM tickets WHERE unit_id IN"
+                              " (SELECT value FROM json_each(?)) AND is_open = 1 GROUP BY unit_id",
                          "s", ids.data);
         while (rc == KF_OK && (rc = kf_stmt_step(st)) == KF_ROW) {
             for (size_t k = 0; k < nlists; k++)
@@ -325,30 +331,6 @@ static int add_open_counts(lookup *l)
     }
     kf_buf_free(&ids);
     return rc;
-}
-
-/* The projects to search: the one asked for, else every one the caller sees. */
-static int projects_to_search(kf_req *req, kf_tx *tx, int64_t asked, int64_t **ids, size_t *n)
-{
-    if (asked) {
-        *ids = kf_arena_alloc(&req->arena, sizeof(int64_t));
-        (*ids)[0] = asked;
-        *n = kf_req_sees_project(req, asked) ? 1 : 0;
-        return KF_OK;
-    }
-    if (!kf_role_is_global(req->auth->role)) {
-        *ids = req->auth->project_ids;
-        *n = req->auth->nprojects;
-        return KF_OK;
-    }
-    kf_stmt *st;
-    int rc = kf_tx_query(tx, &st, "SELECT id FROM projects ORDER BY id LIMIT 1000", NULL);
-    if (rc != KF_OK) return rc;
-    *ids = kf_arena_alloc(&req->arena, 1000 * sizeof(int64_t));
-    *n = 0;
-    while ((rc = kf_stmt_step(st)) == KF_ROW)
-        (*ids)[(*n)++] = kf_stmt_i64(st, 0);
-    return rc == KF_DONE ? KF_OK : rc;
 }
 
 static void lookup_get(kf_req *req)
@@ -364,18 +346,13 @@ static void lookup_get(kf_req *req)
     if (kf_input_end(&in)) return;
     if (!(l.tx = kf_req_read(req))) return;
     classify(&l);
-    int64_t *ids;
-    size_t n;
-    int rc = projects_to_search(req, l.tx, project, &ids, &n);
     l.people = json_array();
     l.units = json_array();
-    int64_t limit = l.limit;
-    for (size_t i = 0; rc == KF_OK && i < n; i++) {
-        /* the limit holds across projects: each search asks for what is left */
-        l.limit = limit - (int64_t)json_array_size(l.people);
-        if (l.limit > 0) rc = find_people(&l, ids[i]);
-        l.limit = limit - (int64_t)json_array_size(l.units);
-        if (rc == KF_OK && l.limit > 0) rc = find_units(&l, ids[i]);
+    int rc = KF_OK;
+    if (!project || kf_req_sees_project(req, project)) { /* else: nothing to find */
+        int scope = project ? 0 : 1;
+        rc = find_people(&l, scope, project);
+        if (rc == KF_OK) rc = find_units(&l, scope, project);
     }
     if (rc == KF_OK) rc = add_open_counts(&l);
     if (rc != KF_OK) {

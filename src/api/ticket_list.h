@@ -3,6 +3,7 @@
 #ifndef KF_TICKET_LIST_H
 #define KF_TICKET_LIST_H
 
+#include "api/api_int.h"
 #include "api/input.h"
 #include "core/jsonw.h"
 #include "http/req.h"
@@ -18,15 +19,9 @@
     " t.department_id, t.assignee_id, t.escalation_level, t.next_due_at, t.unit_id,"               \
     " t.caller_name, t.created_at, t.updated_at, t.version"
 #define KF_LIST_NCOLUMNS 16
-/* The caller's scope, in two forms so that each can use an index: one
- * project (a parameter), or every project the caller sees (admins: all). An
- * OR of the two would keep SQLite from using the project's index (measured:
- * the overdue queue went from 1.9 s to milliseconds at 1,000,000 tickets).
- * Bound by kf_list_bind_scope. */
-#define KF_SCOPE_ONE " t.project_id = ?"
-#define KF_SCOPE_MANY                                                                              \
-    " t.project_id IN (SELECT id FROM projects WHERE CAST(? AS BIGINT) = 1"                        \
-    " UNION SELECT project_id FROM user_projects WHERE user_id = ?)"
+/* The caller's scope on the ticket (api_int.h), bound by kf_api_bind_scope. */
+#define KF_SCOPE_ONE  KF_SCOPE_ONE_ON("t.project_id")
+#define KF_SCOPE_MANY KF_SCOPE_MANY_ON("t.project_id")
 
 /* The department queue is found through its departments' open tickets
  * (tickets_department), never by walking the project's tickets and testing
@@ -83,9 +78,6 @@ typedef struct {
     char match[KF_SEARCH_QUERY_BUF]; /* the search, as the backend takes it */
 } kf_list_query;
 
-/* kf_list_bind_scope: binds KF_SCOPE_ONE (LQ->project set) or KF_SCOPE_MANY
- * from parameter 1; returns the next parameter's number. */
-int kf_list_bind_scope(kf_req *req, kf_stmt *st, int64_t project);
 /* kf_list_bind_queue: binds LQ's kf_queue_cond from parameter I on; returns
  * the next parameter's number. */
 int kf_list_bind_queue(kf_req *req, kf_stmt *st, int i, const kf_list_query *lq, int64_t now);

@@ -193,17 +193,6 @@ static int read_list_query(kf_req *req, kf_input *in, kf_list_query *lq)
 
 /* Binds the scope of a statement prepared from KF_SCOPE_ONE (PROJECT given) or
  * KF_SCOPE_MANY; returns the next parameter's number. */
-int kf_list_bind_scope(kf_req *req, kf_stmt *st, int64_t project)
-{
-    if (project) {
-        kf_stmt_bind_i64(st, 1, project);
-        return 2;
-    }
-    kf_stmt_bind_i64(st, 1, req->auth->role == KF_ROLE_ADMIN);
-    kf_stmt_bind_i64(st, 2, req->auth->user.id);
-    return 3;
-}
-
 /* Binds the parameters of LQ's queue_cond from I on; returns the next
  * parameter's number. */
 int kf_list_bind_queue(kf_req *req, kf_stmt *st, int i, const kf_list_query *lq, int64_t now)
@@ -249,7 +238,7 @@ static void queue_list(kf_req *req, kf_tx *tx, const kf_list_query *lq)
         kf_reply_status(req, rc);
         return;
     }
-    int i = kf_list_bind_scope(req, st, lq->project);
+    int i = kf_api_bind_scope(req, st, lq->project);
     if (due) {
         /* a keyset on (next_due_at, id), the deadline index's order: the page
          * starts after the cursor, or at the window's start */
@@ -318,7 +307,7 @@ static void ticket_queues(kf_req *req)
         json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:[]}", "open", 0, "mine", 0, "unassigned",
                   0, "escalated", 0, "follow_up", 0, "due_soon", 0, "overdue", 0, "departments");
     if (rc == KF_OK) {
-        int i = kf_list_bind_scope(req, st, project);
+        int i = kf_api_bind_scope(req, st, project);
         kf_stmt_bind_text(st, i, mine);
         while ((rc = kf_stmt_step(st)) == KF_ROW) {
             const char *b = kf_stmt_text(st, 0);
@@ -345,7 +334,7 @@ static void ticket_queues(kf_req *req)
     } ranges[] = {{"overdue", 0, now}, {"due_soon", now, now + within * 60000}};
     for (int r = 0; r < 2 && rc == KF_OK; r++) {
         if ((rc = kf_tx_prepare(tx, count_sql[project == 0], &st)) != KF_OK) break;
-        int i = kf_list_bind_scope(req, st, project);
+        int i = kf_api_bind_scope(req, st, project);
         kf_stmt_bind_i64(st, i++, ranges[r].lo);
         kf_stmt_bind_i64(st, i, ranges[r].hi);
         if ((rc = kf_stmt_step(st)) == KF_ROW) {

@@ -72,7 +72,7 @@ static int prepare(kf_req *req, kf_tx *tx, const kf_list_query *lq, int f, kf_st
 {
     int rc = kf_tx_prepare(tx, statements[f][lq->project == 0][lq->q], st);
     if (rc != KF_OK) return rc;
-    int i = kf_list_bind_scope(req, *st, lq->project);
+    int i = kf_api_bind_scope(req, *st, lq->project);
     *next = kf_list_bind_queue(req, *st, i, lq, kf_app_now(req->app));
     return KF_OK;
 }
