@@ -253,6 +253,19 @@ static int is_major_complaint(const kf_ticket *t)
            strcmp(kf_ticket_s(t, "severity"), "major") == 0;
 }
 
+/* The latest ticket of a unit and category taken in within the window, in
+ * one range of the unit index (unit_id, is_open, category_id, created_at):
+ * REPEAT_IN "0" or "1" REPEAT_LATEST. is_open is written in, not bound: a
+ * parameter compared with a column of a partial index's condition makes
+ * SQLite prepare the statement again whenever its value changes. */
+#define REPEAT_IN                                                                                  \
+    "SELECT t.id FROM desk_settings s, tickets t WHERE s.id = 1 AND s.repeat_days > 0"             \
+    " AND t.unit_id = ? AND t.is_open = "
+#define REPEAT_LATEST                                                                              \
+    " AND t.category_id = ? AND t.created_at >= ? - s.repeat_days * 86400000"                      \
+    " AND t.type IN ('repair', 'complaint') AND t.status <> 'closed_invalid'"                      \
+    " ORDER BY t.created_at DESC, t.id DESC LIMIT 1"
+
 /* A repair or complaint about the unit and category of one taken in within
  * the desk's repeat window (desk_settings.repeat_days, 0: off) is a repeat of
  * the latest such ticket (not counting those judged invalid). */
@@ -262,16 +275,18 @@ static int find_repeat(kf_tx *tx, kf_ticket *t, int64_t now)
     int64_t unit = kf_ticket_i(t, "unit_id"), category = kf_ticket_i(t, "category_id");
     if (!unit || !category || (strcmp(type, "repair") != 0 && strcmp(type, "complaint") != 0))
         return KF_OK;
-    /* one query with the window read in it: every intake runs this;
-     * is_open IN (0, 1) makes it two ranges of the unit index */
+    /* one query with the window read in it: every intake runs this. Each
+     * half walks one range of the unit index (is_open 0, then 1) from its
+     * newest ticket back and stops at the first that counts, so a unit with
+     * many recent tickets costs no more than one with few (taking the
+     * MAX over both ranges read every ticket of the window: 77 µs a
+     * ticket at 10,000,000 tickets, on units the bench had filled). */
     int64_t earlier = 0;
     int rc = kf_tx_i64(tx, &earlier,
-                       "SELECT COALESCE(MAX(t.id), 0) FROM desk_settings s, tickets t"
-                       " WHERE s.id = 1 AND s.repeat_days > 0 AND t.unit_id = ?"
-                       " AND t.is_open IN (0, 1) AND t.category_id = ?"
-                       " AND t.created_at >= ? - s.repeat_days * 86400000"
-                       " AND t.type IN ('repair', 'complaint') AND t.status <> 'closed_invalid'",
-                       "iii", unit, category, now);
+                       "SELECT COALESCE(MAX(id), 0) FROM (SELECT * FROM (" REPEAT_IN
+                       "0" REPEAT_LATEST ") closed UNION ALL SELECT * FROM (" REPEAT_IN
+                       "1" REPEAT_LATEST ") still_open) latest",
+                       "iiiiii", unit, category, now, unit, category, now);
     if (rc == KF_OK && earlier) kf_ticket_set_i(t, "repeat_of", earlier);
     return rc;
 }

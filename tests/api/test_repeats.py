@@ -32,8 +32,11 @@ class Repeats(DeskCase):
         self.assertIsNone(self.leak(other)["repeat_of"])
         self.assertIsNone(self.create(type="inquiry", unit_id=unit["id"],
                                       category_id=self.cat("leak"))["repeat_of"])
-        # the latest of several is named; past the window nothing is
-        self.assertEqual(self.leak(unit)["repeat_of"], second["id"])
+        # the latest of several is named, open or not; past the window nothing is
+        third = self.leak(unit)
+        self.assertEqual(third["repeat_of"], second["id"])
+        self.move(third["id"], "cancelled", note="业主自行修好")
+        self.assertEqual(self.leak(unit)["repeat_of"], third["id"])
         self.set_clock(minutes=60 * 24 * 31)
         self.assertIsNone(self.leak(unit)["repeat_of"])
 
