@@ -163,8 +163,14 @@ static void render_db(const kf_store_stats *db, kf_buf *out)
                    sync_le, db->sync_le);
     kf_buf_printf(out,
                   "kefu_db_log_sync_seconds_sum %.6f\n"
-                  "kefu_db_log_sync_seconds_count %llu\n",
-                  (double)db->sync_us / 1e6, (unsigned long long)db->syncs);
+                  "kefu_db_log_sync_seconds_count %llu\n"
+                  "# HELP kefu_db_statement_reprepares_total SQLite: statements prepared again"
+                  " at their step (a schema change, or a new value of a parameter the plan"
+                  " depends on).\n"
+                  "# TYPE kefu_db_statement_reprepares_total counter\n"
+                  "kefu_db_statement_reprepares_total %llu\n",
+                  (double)db->sync_us / 1e6, (unsigned long long)db->syncs,
+                  (unsigned long long)db->reprepares);
 }
 
 void kf_metrics_render(const kf_metrics *m, const kf_router *r, const kf_store_stats *db,

@@ -169,6 +169,16 @@ static int conn_prepare(sq_conn *c, const char *sql, sq_stmt **out)
         c->dirty = s;
     }
     s->changes = 0;
+    /* SQLite prepares a statement again at its step after a schema change,
+     * or each time a new value is bound to a parameter its plan depends on
+     * (one compared with a column of a partial index's condition): as dear
+     * as a parse, and invisible. Counted when the statement is next used. */
+    int again = sqlite3_stmt_status(s->st, SQLITE_STMTSTATUS_REPREPARE, 0);
+    if (again != s->reprepares) {
+        atomic_fetch_add_explicit(&c->reprepares, (uint64_t)(again - s->reprepares),
+                                  memory_order_relaxed);
+        s->reprepares = again;
+    }
     *out = s;
     return KF_OK;
 }
@@ -233,6 +243,10 @@ static void sq_stats(kf_store *base, kf_store_stats *out)
     pthread_mutex_lock(&s->queue_mu);
     *out = s->stats;
     pthread_mutex_unlock(&s->queue_mu);
+    out->reprepares = atomic_load_explicit(&s->writer.reprepares, memory_order_relaxed) +
+                      atomic_load_explicit(&s->checkpointer.reprepares, memory_order_relaxed);
+    for (int i = 0; i < s->nreaders; i++)
+        out->reprepares += atomic_load_explicit(&s->readers[i].reprepares, memory_order_relaxed);
 }
 
 /* ---- open and close ---- */

@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 
 /* sqlite_walbuf.c: the writer's VFS, which writes a commit's WAL frames
@@ -70,6 +71,7 @@ struct sq_stmt {
     sq_stmt *next_dirty; /* on the connection's list of statements used in this tx */
     int dirty;
     int64_t changes;
+    int reprepares; /* SQLite's count of its own re-preparations, when last seen */
 };
 
 typedef struct {
@@ -85,6 +87,8 @@ struct sq_conn {
     const kf_log *log;
     char err[256];
     sq_conn *next_free;
+    /* statements SQLite prepared again at their step: read by the stats */
+    _Atomic uint64_t reprepares;
 };
 
 typedef struct write_job write_job;

@@ -61,6 +61,8 @@ typedef struct {
      * and their time in all: an acknowledged write waited for one */
     uint64_t sync_le[8];
     uint64_t sync_us;
+    /* SQLite: statements SQLite prepared again at their step (see conn_prepare) */
+    uint64_t reprepares;
 } kf_store_stats;
 
 typedef int (*kf_write_fn)(kf_tx *tx, void *ctx);

@@ -7,7 +7,9 @@ import unittest
 
 from harness import DEMO_PASSWORD, DEMO_USERS, ServerTestCase, backend, run_kefu
 
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (-?[0-9.eE+-]+|NaN|\+Inf|-Inf)$')
+# labels may hold braces inside their quoted values (route="/api/v1/tickets/{id}")
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?'
+                    r' (-?[0-9.eE+-]+|NaN|\+Inf|-Inf)$')
 
 
 def parse_metrics(text):

@@ -12,11 +12,61 @@ import datetime as dt
 import threading
 import unittest
 
+from harness import backend
+from test_plumbing import parse_metrics
 from test_records import mk_project
 from test_ticket_flow import CST, DeskCase, at, next_seq, parse
 
 
 # --------------------------------------------------------------------------- intake
+
+class PreparedOnce(DeskCase):
+    """SQLite prepares a statement again at its step whenever a value is bound to a parameter
+    its plan depends on (one compared with a column of a partial index's condition, such as
+    tickets.is_open): as dear as a parse, on every request, and visible only in
+    kefu_db_statement_reprepares_total. A desk's round of requests, made twice, must not
+    prepare anything the second time."""
+
+    def prepare(self):
+        type(self).d = self.dept("property", mode="round_robin", members=("technician",))
+
+    def reprepares(self):
+        r = self.as_("admin").get("/metrics")
+        self.assertStatus(r, 200)
+        m = parse_metrics(r.text)
+        return m[("kefu_db_statement_reprepares_total", frozenset())]
+
+    def desk_round(self):
+        agent = self.as_("agent")
+        unit, _ = self.household()
+        made = []
+        for code in ("leak", "crack", "leak"):  # the second leak repeats the first
+            made.append(self.create(type="repair", unit_id=unit["id"], category_id=self.cat(code),
+                                    department_id=self.d))
+        self.assertEqual(made[2]["repeat_of"], made[0]["id"])
+        self.ok(agent.post("/api/v1/tickets/%d/notes" % made[1]["id"], {"note": "已联系业主"}),
+                200, "note")
+        self.move(made[1]["id"], "cancelled", note="业主自行修好")
+        for q in ("all", "mine", "department", "unassigned", "escalated", "overdue", "due_soon",
+                  "follow_up"):
+            self.queue(q, client=agent, project_id=1)
+        self.counts(agent)
+        self.ok(agent.get("/api/v1/tickets", query={"q": "投诉"}), 200, "search")
+        for q in (unit["code"], "8000", "13800138000"):
+            self.ok(agent.get("/api/v1/lookup", query={"q": q}), 200, "lookup " + q)
+        self.ticket(made[0]["id"], client=agent)
+        self.events(made[0]["id"])
+
+    def test_a_round_of_requests_prepares_nothing_again(self):
+        self.desk_round()
+        before = self.reprepares()
+        self.desk_round()
+        after = self.reprepares()
+        if backend() == "sqlite":
+            self.assertEqual(after, before)
+        else:  # PostgreSQL plans its own way: the counter is SQLite's
+            self.assertEqual((before, after), (0, 0))
+
 
 class Intake(DeskCase):
     def prepare(self):
