@@ -111,6 +111,14 @@ class Server:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def anon_kb(self):
+        """The anonymous part of the RSS (the heap, stacks), without the file pages mapped."""
+        with open("/proc/%d/smaps_rollup" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("Anonymous:"):
+                    return int(line.split()[1])
+        return 0
+
     def rss_kb(self):
         with open("/proc/%d/status" % self.proc.pid) as f:
             for line in f:
