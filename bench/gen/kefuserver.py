@@ -111,20 +111,20 @@ class Server:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def anon_kb(self):
-        """The anonymous part of the RSS (the heap, stacks), without the file pages mapped."""
-        with open("/proc/%d/smaps_rollup" % self.proc.pid) as f:
+    def proc_kb(self, name, field):
+        """FIELD ("VmRSS:") of the server's /proc/PID/NAME, in kB (0: not there)."""
+        with open("/proc/%d/%s" % (self.proc.pid, name)) as f:
             for line in f:
-                if line.startswith("Anonymous:"):
+                if line.startswith(field):
                     return int(line.split()[1])
         return 0
 
+    def anon_kb(self):
+        """The anonymous part of the RSS (the heap, stacks), without the file pages mapped."""
+        return self.proc_kb("smaps_rollup", "Anonymous:")
+
     def rss_kb(self):
-        with open("/proc/%d/status" % self.proc.pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
+        return self.proc_kb("status", "VmRSS:")
 
     def metric(self, headers, name):
         status, data, _ = self.request("GET", "/metrics", None, headers)

@@ -191,8 +191,6 @@ static int read_list_query(kf_req *req, kf_input *in, kf_list_query *lq)
     return kf_input_end(in);
 }
 
-/* Binds the scope of a statement prepared from KF_SCOPE_ONE (PROJECT given) or
- * KF_SCOPE_MANY; returns the next parameter's number. */
 /* Binds the parameters of LQ's queue_cond from I on; returns the next
  * parameter's number. */
 int kf_list_bind_queue(kf_req *req, kf_stmt *st, int i, const kf_list_query *lq, int64_t now)
