@@ -126,13 +126,16 @@ class Server:
     def rss_kb(self):
         return self.proc_kb("status", "VmRSS:")
 
-    def metric(self, headers, name):
+    def metrics(self, headers):
+        """GET /metrics: {sample, labels included as written: value}."""
         status, data, _ = self.request("GET", "/metrics", None, headers)
-        for line in data.decode().splitlines():
-            parts = line.split()
-            if len(parts) == 2 and parts[0] == name:
-                return float(parts[1])
-        return 0.0
+        if status != 200:
+            die("/metrics answered %d" % status)
+        return {k: float(v) for k, v in (line.rsplit(" ", 1) for line in data.decode().splitlines()
+                                         if line and not line.startswith("#"))}
+
+    def metric(self, headers, name):
+        return self.metrics(headers).get(name, 0.0)
 
     def stop(self):
         if self.proc.poll() is None:

@@ -176,7 +176,8 @@ static int write_some(conn *c)
 /* Sends what the socket takes. Write readiness is watched only while a
  * request is partly sent: a socket with room is always writable, and watching
  * it all the time makes epoll_wait return at once, so the client would spin
- * and take the CPU the server is measured on. */
+ * and take the CPU the server is measured on. 0, or -1 when the connection
+ * failed. */
 static int send_request(int ep, conn *c)
 {
     int rc = write_some(c);
@@ -191,6 +192,15 @@ static int send_request(int ep, conn *c)
         c->waiting_out = 0;
     }
     return 0;
+}
+
+/* Gives up on C's connection: the run counts as failed. */
+static void drop(worker *w, int ep, conn *c)
+{
+    w->failed = 1;
+    epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
+    c->fd = -1;
 }
 
 static void *run_worker(void *arg)
@@ -212,34 +222,20 @@ static void *run_worker(void *arg)
         pick(w, &cs[i]);
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &cs[i]};
         epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
-        if (send_request(ep, &cs[i]) < 0) {
-            w->failed = 1;
-            epoll_ctl(ep, EPOLL_CTL_DEL, cs[i].fd, NULL);
-            close(cs[i].fd);
-            cs[i].fd = -1;
-        }
+        if (send_request(ep, &cs[i]) < 0) drop(w, ep, &cs[i]);
     }
     struct epoll_event evs[64];
     while (now_s() < w->until) {
         int n = epoll_wait(ep, evs, 64, 100);
         for (int i = 0; i < n; i++) {
             conn *c = evs[i].data.ptr;
-            if (c->sent < c->req_len) {
-                if (send_request(ep, c) < 0) goto closed;
-                continue;
+            int rc = c->sent < c->req_len ? send_request(ep, c) : read_some(c);
+            if (rc == 1) { /* an answer read whole: the next request */
+                record(w, c, now_s());
+                pick(w, c);
+                rc = send_request(ep, c);
             }
-            int rc = read_some(c);
-            if (rc < 0) goto closed;
-            if (rc == 0) continue;
-            record(w, c, now_s());
-            pick(w, c);
-            if (send_request(ep, c) < 0) goto closed;
-            continue;
-        closed:
-            w->failed = 1;
-            epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
-            close(c->fd);
-            c->fd = -1;
+            if (rc < 0) drop(w, ep, c);
         }
     }
     for (int i = 0; i < w->conns; i++)
