@@ -1,9 +1,11 @@
 /* The scheduled reports' thread: wakes every interval (and at once when
  * stopped), makes what is due, logs a failure and tries again next time. */
+#define _GNU_SOURCE /* pthread_setname_np: the thread shows by name in top and perf */
 #include "api/reports.h"
 
 #include "core/err.h"
 #include "core/log.h"
+#include "core/timeutil.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -24,10 +26,8 @@ static void *job_thread(void *arg)
     for (;;) {
         pthread_mutex_lock(&j->mu);
         if (!j->stopping) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += j->interval_s;
-            pthread_cond_timedwait(&j->cond, &j->mu, &ts);
+            struct timespec until = kf_deadline_after_ms((int64_t)j->interval_s * 1000);
+            pthread_cond_timedwait(&j->cond, &j->mu, &until);
         }
         int stop = j->stopping;
         pthread_mutex_unlock(&j->mu);
@@ -55,6 +55,7 @@ kf_report_job *kf_report_job_start(kf_app *app, int interval_s)
         free(j);
         return NULL;
     }
+    pthread_setname_np(j->thread, "kefu-reports");
     return j;
 }
 

@@ -1,8 +1,14 @@
 #include "core/mem.h"
 
+#include <malloc.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* mimalloc, when the program is linked with it (release builds: it is then
+ * the process's malloc); weak, so builds without it link and find NULL. */
+extern void mi_collect(bool force) __attribute__((weak));
 
 static void *oom(size_t size)
 {
@@ -39,6 +45,14 @@ char *kf_strndup(const char *s, size_t n)
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
+}
+
+void kf_mem_release(void)
+{
+    if (mi_collect)
+        mi_collect(true); /* this thread's heap: empty pages and segments go back */
+    else
+        malloc_trim(0);
 }
 
 int kf_add_size(size_t a, size_t b, size_t *out)

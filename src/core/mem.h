@@ -11,6 +11,11 @@ void *kf_realloc(void *ptr, size_t size);
 char *kf_strdup(const char *s);
 char *kf_strndup(const char *s, size_t n);
 
+/* kf_mem_release: hands the memory the calling thread has freed back to the
+ * system (a thread that goes idle after a busy spell calls it; the allocator
+ * would otherwise keep it until the thread allocates again). */
+void kf_mem_release(void);
+
 /* kf_add_size: a + b into *out; returns 0, or -1 when it would overflow. */
 int kf_add_size(size_t a, size_t b, size_t *out);
 

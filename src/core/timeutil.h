@@ -4,9 +4,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 int64_t kf_now_ms(void);       /* wall clock */
 int64_t kf_monotonic_us(void); /* for durations */
+/* kf_deadline_after_ms: the wall-clock time MS from now, as
+ * pthread_cond_timedwait takes its deadline. */
+struct timespec kf_deadline_after_ms(int64_t ms);
 /* kf_time_format: "2026-11-22T05:54:00.123Z" into OUT (at least 25 bytes). */
 void kf_time_format(int64_t ms, char *out, size_t outlen);
 /* kf_time_parse: RFC 3339 ("…Z" or "…+08:00", fraction optional) to ms; 0 or -1. */

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* pthread_setname_np: the thread shows by name in top and perf */
 #include "desk/alarms.h"
 
 #include "core/err.h"
@@ -174,12 +175,8 @@ static void *alarm_thread(void *arg)
         pthread_mutex_lock(&a->mu);
         if (!a->kicked && !a->stopping) {
             a->sleeping_until = now + wait;
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            int64_t ns = ts.tv_nsec + (wait % 1000) * 1000000;
-            ts.tv_sec += (time_t)(wait / 1000 + ns / 1000000000);
-            ts.tv_nsec = (long)(ns % 1000000000);
-            pthread_cond_timedwait(&a->cond, &a->mu, &ts);
+            struct timespec until = kf_deadline_after_ms(wait);
+            pthread_cond_timedwait(&a->cond, &a->mu, &until);
         }
         a->sleeping_until = 0;
         a->kicked = 0;
@@ -203,6 +200,7 @@ kf_alarms *kf_alarms_start(kf_app *app)
         free(a);
         return NULL;
     }
+    pthread_setname_np(a->thread, "kefu-alarms");
     return a;
 }
 

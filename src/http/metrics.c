@@ -171,6 +171,13 @@ static void render_db(const kf_store_stats *db, kf_buf *out)
                   "kefu_db_statement_reprepares_total %llu\n",
                   (double)db->sync_us / 1e6, (unsigned long long)db->syncs,
                   (unsigned long long)db->reprepares);
+    kf_buf_printf(out,
+                  "# HELP kefu_db_page_cache_bytes SQLite: memory of the page caches, the"
+                  " writer's (given back after a second without writes) and the readers'.\n"
+                  "# TYPE kefu_db_page_cache_bytes gauge\n"
+                  "kefu_db_page_cache_bytes{connection=\"writer\"} %lld\n"
+                  "kefu_db_page_cache_bytes{connection=\"readers\"} %lld\n",
+                  (long long)db->writer_cache_bytes, (long long)db->reader_cache_bytes);
 }
 
 void kf_metrics_render(const kf_metrics *m, const kf_router *r, const kf_store_stats *db,

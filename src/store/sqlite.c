@@ -124,6 +124,13 @@ int sq_conn_open(sq_conn *c, const char *path, int timeout_ms, int reader, const
     return KF_OK;
 }
 
+void sq_conn_note_cache(sq_conn *c)
+{
+    int bytes = 0, high = 0;
+    if (sqlite3_db_status(c->db, SQLITE_DBSTATUS_CACHE_USED, &bytes, &high, 0) == SQLITE_OK)
+        atomic_store_explicit(&c->cache_bytes, bytes, memory_order_relaxed);
+}
+
 /* Finishes every statement used in the transaction so locks and snapshots go. */
 void sq_conn_reset_dirty(sq_conn *c)
 {
@@ -230,6 +237,7 @@ static void sq_read_end(kf_store *base, kf_tx *tx)
     sq_conn_reset_dirty(c);
     if (!sqlite3_get_autocommit(c->db)) sq_conn_simple(c, "COMMIT");
     sq_conn_reset_dirty(c);
+    sq_conn_note_cache(c);
     pthread_mutex_lock(&s->readers_mu);
     c->next_free = s->free_readers;
     s->free_readers = c;
@@ -245,8 +253,12 @@ static void sq_stats(kf_store *base, kf_store_stats *out)
     pthread_mutex_unlock(&s->queue_mu);
     out->reprepares = atomic_load_explicit(&s->writer.reprepares, memory_order_relaxed) +
                       atomic_load_explicit(&s->checkpointer.reprepares, memory_order_relaxed);
-    for (int i = 0; i < s->nreaders; i++)
+    out->writer_cache_bytes = atomic_load_explicit(&s->writer.cache_bytes, memory_order_relaxed);
+    for (int i = 0; i < s->nreaders; i++) {
         out->reprepares += atomic_load_explicit(&s->readers[i].reprepares, memory_order_relaxed);
+        out->reader_cache_bytes +=
+            atomic_load_explicit(&s->readers[i].cache_bytes, memory_order_relaxed);
+    }
 }
 
 /* ---- open and close ---- */

@@ -89,6 +89,8 @@ struct sq_conn {
     sq_conn *next_free;
     /* statements SQLite prepared again at their step: read by the stats */
     _Atomic uint64_t reprepares;
+    /* its page cache's size when last let go of: read by the stats */
+    _Atomic int64_t cache_bytes;
 };
 
 typedef struct write_job write_job;
@@ -149,6 +151,9 @@ int sq_conn_open(sq_conn *c, const char *path, int timeout_ms, int reader, const
 void sq_conn_close(sq_conn *c);
 /* sq_conn_reset_dirty: finishes every statement used in the transaction. */
 void sq_conn_reset_dirty(sq_conn *c);
+/* sq_conn_note_cache: records C's page cache size for the stats; called by
+ * the thread using C, as it lets go of it. */
+void sq_conn_note_cache(sq_conn *c);
 /* sq_conn_simple: runs a statement without results (BEGIN, COMMIT, savepoints). */
 int sq_conn_simple(sq_conn *c, const char *sql);
 /* sq_note_error: keeps and logs the connection's last error for WHAT. */

@@ -19,6 +19,7 @@
 #include "store/sqlite_int.h"
 
 #include "core/err.h"
+#include "core/mem.h"
 #include "core/timeutil.h"
 
 #include <errno.h>
@@ -34,7 +35,11 @@
 #define CHECKPOINT_FRAMES  2000
 #define LOG_RESTART_FRAMES 16000
 /* How long the checkpointer waits when the writer holds the checkpoint. */
-#define BUSY_RETRY_NS 10000000L
+#define BUSY_RETRY_MS 10
+/* After this long without a write the writer gives back its page cache and
+ * what its thread freed: a server that was busy keeps no memory it no longer
+ * uses while idle. The next write reads its pages again (microseconds). */
+#define IDLE_RELEASE_MS 1000
 
 /* Runs one job inside its own savepoint. Returns the job's code. */
 static int run_job(sq_store *s, write_job *job)
@@ -108,6 +113,7 @@ static void run_batch(sq_store *s, write_job *batch)
         }
     }
     sq_conn_reset_dirty(c);
+    sq_conn_note_cache(c);
     for (write_job *p = batch; p; p = p->next)
         if (p->rc == KF_OK) ok++;
     pthread_mutex_lock(&s->queue_mu);
@@ -145,13 +151,37 @@ static void restart_log(sq_store *s)
     }
 }
 
+/* Waits under queue_mu for a job or the stop. *HOLDS says the writer holds
+ * memory since its last batch: then, idle for IDLE_RELEASE_MS, it releases
+ * it (queue_mu released meanwhile) and clears *HOLDS. */
+static void wait_for_jobs(sq_store *s, int *holds)
+{
+    while (!s->head && !s->stopping) {
+        if (!*holds) {
+            pthread_cond_wait(&s->queue_nonempty, &s->queue_mu);
+            continue;
+        }
+        struct timespec until = kf_deadline_after_ms(IDLE_RELEASE_MS);
+        if (pthread_cond_timedwait(&s->queue_nonempty, &s->queue_mu, &until) != ETIMEDOUT ||
+            s->head || s->stopping)
+            continue;
+        pthread_mutex_unlock(&s->queue_mu);
+        sqlite3_db_release_memory(s->writer.db);
+        sq_conn_note_cache(&s->writer);
+        kf_mem_release();
+        pthread_mutex_lock(&s->queue_mu);
+        *holds = 0;
+    }
+}
+
 static void *writer_main(void *arg)
 {
     sq_store *s = arg;
+    int holds = 0; /* memory since the last release */
     pthread_mutex_lock(&s->queue_mu);
     for (;;) {
-        while (!s->head && !s->stopping)
-            pthread_cond_wait(&s->queue_nonempty, &s->queue_mu);
+        wait_for_jobs(s, &holds);
+        holds = 1;
         if (!s->head) break; /* stopping and drained */
         /* a job that runs alone is a batch of one, and ends any batch before it */
         write_job *batch = s->head, *last = batch;
@@ -227,13 +257,7 @@ static void *checkpointer_main(void *arg)
         } else {
             /* the writer is checkpointing (restart_log): trying again at once
              * spun thousands of times a second while a slow disk held it */
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += BUSY_RETRY_NS;
-            if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
-            }
+            struct timespec until = kf_deadline_after_ms(BUSY_RETRY_MS);
             pthread_cond_timedwait(&s->checkpoint_needed, &s->queue_mu, &until);
         }
     }

@@ -267,6 +267,34 @@ class Metrics(ServerTestCase):
         else:
             self.assertEqual(count, 0)
 
+    def test_writer_gives_its_page_cache_back_when_idle(self):
+        """A busy spell fills the writer's page cache (up to 256 MB); a second without writes
+        gives it back, so a server that was busy does not keep the memory while idle."""
+        admin, c = self.admin, self.login("agent")
+
+        def writer_cache():
+            r = admin.get("/metrics")
+            self.assertStatus(r, 200)
+            return parse_metrics(r.text)[("kefu_db_page_cache_bytes",
+                                          frozenset({("connection", "writer")}))]
+
+        for i in range(20):
+            self.assertStatus(c.patch("/api/v1/me", {"display_name": "缓存%d" % i}), 200)
+        if backend() != "sqlite":  # the gauge is SQLite's
+            self.assertEqual(writer_cache(), 0)
+            return
+        busy = writer_cache()
+        self.assertGreater(busy, 64 * 1024, "the writes went through the writer's cache")
+        deadline = time.time() + 10
+        idle = busy
+        while idle > 64 * 1024 and time.time() < deadline:
+            time.sleep(0.2)
+            idle = writer_cache()
+        self.assertLess(idle, 64 * 1024, "idle, the writer still holds %d bytes" % idle)
+        # and the next write still works, reading its pages again
+        self.assertStatus(c.patch("/api/v1/me", {"display_name": "缓存后"}), 200)
+        self.assertEqual(c.get("/api/v1/me").json()["user"]["display_name"], "缓存后")
+
 
 if __name__ == "__main__":
     unittest.main()
