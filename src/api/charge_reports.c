@@ -122,9 +122,8 @@ static void charge_get(kf_req *req)
     " AND (CAST(? AS TEXT) = '' OR c.kind = ?) AND c.id < ? ORDER BY c.id DESC"                    \
     " LIMIT ?"
 static const char *const queue_sql[2] = {
-    QUEUE_SQL(" c.project_id = ?"),
-    QUEUE_SQL(" c.project_id IN (SELECT id FROM projects WHERE CAST(? AS BIGINT) = 1"
-              " UNION SELECT project_id FROM user_projects WHERE user_id = ?)"),
+    QUEUE_SQL(KF_SCOPE_ONE_ON("c.project_id")),
+    QUEUE_SQL(KF_SCOPE_MANY_ON("c.project_id")),
 };
 
 static const char *const statuses[] = {"pending", "approved", "refused", NULL};
@@ -152,13 +151,7 @@ static void charges_list(kf_req *req)
         kf_reply_status(req, rc);
         return;
     }
-    int i = 1;
-    if (project) {
-        kf_stmt_bind_i64(st, i++, project);
-    } else {
-        kf_stmt_bind_i64(st, i++, kf_role_is_global(req->auth->role));
-        kf_stmt_bind_i64(st, i++, req->auth->user.id);
-    }
+    int i = kf_api_bind_scope(req, st, project);
     kf_stmt_bind_text(st, i++, status ? status : "pending");
     int64_t rank = kf_role_approver_rank(req->auth->role);
     for (int k = 0; k < 3; k++)

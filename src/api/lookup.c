@@ -212,7 +212,7 @@ static const char *const by_name[2] =
 static int find_people(lookup *l, int scope, int64_t project)
 {
     const char *sql;
-    const char *arg = l->key;
+    const char *arg = l->key, *like = NULL; /* LIKE: the name the gram found must hold */
     switch (l->kind) {
     case Q_MOBILE:
         sql = by_mobile[scope];
@@ -226,13 +226,14 @@ static int find_people(lookup *l, int scope, int64_t project)
     default:
         sql = l->has_gram ? by_gram[scope] : by_name[scope];
         arg = l->has_gram ? l->gram : like_pattern(l->req, l->q, 1);
+        if (l->has_gram) like = like_pattern(l->req, l->q, 0);
     }
     kf_stmt *st;
     int rc = kf_tx_prepare(l->tx, sql, &st);
     if (rc != KF_OK) return rc;
     int i = kf_api_bind_scope(l->req, st, project);
     kf_stmt_bind_text(st, i++, arg);
-    if (l->kind == Q_TEXT && l->has_gram) kf_stmt_bind_text(st, i++, like_pattern(l->req, l->q, 0));
+    if (like) kf_stmt_bind_text(st, i++, like);
     kf_stmt_bind_i64(st, i, l->limit);
     return add_people(l, st);
 }

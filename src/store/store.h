@@ -63,7 +63,7 @@ typedef struct {
     uint64_t sync_us;
     /* SQLite: statements SQLite prepared again at their step (see conn_prepare) */
     uint64_t reprepares;
-    /* SQLite: the page caches' memory, the writer's and the readers' together,
+    /* SQLite: the page caches' memory, the writer's and the readers' summed,
      * as each connection was last let go of */
     int64_t writer_cache_bytes, reader_cache_bytes;
 } kf_store_stats;
