@@ -21,10 +21,19 @@ typedef struct {
     _Atomic uint64_t sum_us;
 } route_counters;
 
+/* The bounds of the histograms in milliseconds' range (log syncs, a
+ * write's waits), as /metrics labels them. */
+static const int64_t short_bound_us[8] = {500, 1000, 2000, 5000, 10000, 20000, 50000, INT64_MAX};
+static const char *const short_le[8] = {"0.0005", "0.001", "0.002", "0.005",
+                                        "0.01",   "0.02",  "0.05",  "+Inf"};
+
 struct kf_metrics {
     size_t nroutes; /* counters[nroutes] holds unmatched requests */
     route_counters *counters;
     _Atomic int64_t inflight;
+    /* requests that waited for a worker: by short_bound_us (non-cumulative) */
+    _Atomic uint64_t worker_wait[8];
+    _Atomic uint64_t worker_wait_us;
 };
 
 kf_metrics *kf_metrics_new(size_t nroutes)
@@ -61,6 +70,16 @@ void kf_metrics_observe(kf_metrics *m, int route_index, int status, int64_t dura
     atomic_fetch_add_explicit(&c->count, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&c->sum_us, (uint64_t)(duration_us > 0 ? duration_us : 0),
                               memory_order_relaxed);
+}
+
+void kf_metrics_worker_wait(kf_metrics *m, int64_t us)
+{
+    if (us < 0) us = 0;
+    int b = 0;
+    while (us > short_bound_us[b])
+        b++; /* the last bound is INT64_MAX */
+    atomic_fetch_add_explicit(&m->worker_wait[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->worker_wait_us, (uint64_t)us, memory_order_relaxed);
 }
 
 void kf_metrics_inflight(kf_metrics *m, int delta)
@@ -122,22 +141,67 @@ static void render_latency(const kf_metrics *m, const kf_router *r, kf_buf *out)
     }
 }
 
-/* The header and the 8 cumulative buckets of histogram NAME; its _sum and
- * _count follow from the caller, in their own units. */
+/* The header of histogram NAME. */
+static void render_head(kf_buf *out, const char *name, const char *help)
+{
+    kf_buf_printf(out, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+}
+
+/* The 8 cumulative buckets of histogram NAME, with LABEL ("" or `k="v",`);
+ * its _sum and _count follow from the caller, in their own units. */
+static void render_le(kf_buf *out, const char *name, const char *label, const char *const le[8],
+                      const uint64_t counts[8])
+{
+    for (int i = 0; i < 8; i++)
+        kf_buf_printf(out, "%s_bucket{%sle=\"%s\"} %llu\n", name, label, le[i],
+                      (unsigned long long)counts[i]);
+}
+
 static void render_buckets(kf_buf *out, const char *name, const char *help, const char *const le[8],
                            const uint64_t counts[8])
 {
-    kf_buf_printf(out, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
-    for (int i = 0; i < 8; i++)
-        kf_buf_printf(out, "%s_bucket{le=\"%s\"} %llu\n", name, le[i],
-                      (unsigned long long)counts[i]);
+    render_head(out, name, help);
+    render_le(out, name, "", le, counts);
+}
+
+/* A write's wait in the writer's queue, its batch and the log's sync. */
+static void render_waits(const kf_store_stats *db, kf_buf *out)
+{
+    static const char *const stage[KF_WAIT_STAGES] = {"queue", "batch", "sync"};
+    static const char name[] = "kefu_db_write_wait_seconds";
+    render_head(out, name,
+                "SQLite: a write's wait until durable, by stage: in the writer's queue, in its"
+                " batch (run and committed with the jobs beside it), for the log's sync.");
+    for (int i = 0; i < KF_WAIT_STAGES; i++) {
+        char label[32];
+        snprintf(label, sizeof(label), "stage=\"%s\",", stage[i]);
+        render_le(out, name, label, short_le, db->wait_le[i]);
+        kf_buf_printf(out, "%s_sum{stage=\"%s\"} %.6f\n%s_count{stage=\"%s\"} %llu\n", name,
+                      stage[i], (double)db->wait_us[i] / 1e6, name, stage[i],
+                      (unsigned long long)db->waited);
+    }
+}
+
+static void render_worker_wait(const kf_metrics *m, kf_buf *out)
+{
+    uint64_t le[8], n = 0;
+    for (int i = 0; i < 8; i++) {
+        n += atomic_load_explicit(&m->worker_wait[i], memory_order_relaxed);
+        le[i] = n;
+    }
+    render_buckets(out, "kefu_http_worker_wait_seconds",
+                   "Requests that run on a worker (writes): their wait for a free one.", short_le,
+                   le);
+    kf_buf_printf(out,
+                  "kefu_http_worker_wait_seconds_sum %.6f\n"
+                  "kefu_http_worker_wait_seconds_count %llu\n",
+                  (double)atomic_load_explicit(&m->worker_wait_us, memory_order_relaxed) / 1e6,
+                  (unsigned long long)n);
 }
 
 static void render_db(const kf_store_stats *db, kf_buf *out)
 {
     static const char *const batch_le[] = {"1", "2", "4", "8", "16", "32", "64", "+Inf"};
-    static const char *const sync_le[] = {"0.0005", "0.001", "0.002", "0.005",
-                                          "0.01",   "0.02",  "0.05",  "+Inf"};
     render_buckets(out, "kefu_db_commit_batch_size", "Write transactions per durable commit.",
                    batch_le, db->batch_le);
     kf_buf_printf(out,
@@ -160,7 +224,7 @@ static void render_db(const kf_store_stats *db, kf_buf *out)
                   (unsigned long long)db->rollbacks, (unsigned long long)db->syncs);
     render_buckets(out, "kefu_db_log_sync_seconds",
                    "SQLite: time to make the log durable; each acknowledged write waited for one.",
-                   sync_le, db->sync_le);
+                   short_le, db->sync_le);
     kf_buf_printf(out,
                   "kefu_db_log_sync_seconds_sum %.6f\n"
                   "kefu_db_log_sync_seconds_count %llu\n"
@@ -178,6 +242,7 @@ static void render_db(const kf_store_stats *db, kf_buf *out)
                   "kefu_db_page_cache_bytes{connection=\"writer\"} %lld\n"
                   "kefu_db_page_cache_bytes{connection=\"readers\"} %lld\n",
                   (long long)db->writer_cache_bytes, (long long)db->reader_cache_bytes);
+    render_waits(db, out);
 }
 
 void kf_metrics_render(const kf_metrics *m, const kf_router *r, const kf_store_stats *db,
@@ -190,5 +255,6 @@ void kf_metrics_render(const kf_metrics *m, const kf_router *r, const kf_store_s
                   "# TYPE kefu_http_requests_in_flight gauge\n"
                   "kefu_http_requests_in_flight %lld\n",
                   (long long)atomic_load_explicit(&m->inflight, memory_order_relaxed));
+    render_worker_wait(m, out);
     render_db(db, out);
 }

@@ -60,6 +60,7 @@ struct pending {
     kf_req req;
     kf_buf body;
     int64_t start_us;
+    int64_t queued_us; /* handed to the workers */
     int too_big;
     size_t discarded; /* bytes of an oversized body read and dropped */
     int path_known;   /* no route matched, but the path exists under another method */
@@ -273,6 +274,7 @@ static void dispatch(pending *p)
 static void run_pending(void *arg)
 {
     pending *p = arg;
+    kf_metrics_worker_wait(p->server->app->metrics, kf_monotonic_us() - p->queued_us);
     dispatch(p);
     p->ready = 1;
     MHD_resume_connection(p->req.conn);
@@ -332,6 +334,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return send_reply(conn, &p->req);
     }
     MHD_suspend_connection(conn);
+    p->queued_us = kf_monotonic_us();
     if (kf_workq_push(s->workers, run_pending, p) != 0) { /* shutting down */
         p->ready = 1;
         kf_reply_error(&p->req, 503, "unavailable", NULL);

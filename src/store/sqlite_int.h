@@ -103,6 +103,9 @@ struct write_job {
      * commit wakes dozens of callers at once, and each then had to take
      * queue_mu again behind the syncer, the writer and one another */
     sem_t done;
+    /* when it was queued, its batch began, and its batch committed
+     * (kf_monotonic_us), for kf_store_note_wait */
+    int64_t queued_us, started_us, committed_us;
     write_job *next;
 };
 

@@ -122,6 +122,18 @@ static void run_batch(sq_store *s, write_job *batch)
     pthread_mutex_unlock(&s->queue_mu);
 }
 
+/* Counts the waits of JOBS (a list, acknowledged now) by stage. Under
+ * queue_mu. */
+static void note_waits(sq_store *s, const write_job *jobs)
+{
+    int64_t now = kf_monotonic_us();
+    for (const write_job *j = jobs; j; j = j->next) {
+        int64_t us[KF_WAIT_STAGES] = {j->started_us - j->queued_us, j->committed_us - j->started_us,
+                                      now - j->committed_us};
+        kf_store_note_wait(&s->stats, us);
+    }
+}
+
 /* Tells the callers of JOBS (a list) that they are done; RC, when not KF_OK,
  * replaces the result of each that had succeeded. */
 static void wake_jobs(write_job *jobs, int rc)
@@ -196,7 +208,13 @@ static void *writer_main(void *arg)
         }
         pthread_mutex_unlock(&s->queue_mu);
 
+        int64_t began = kf_monotonic_us();
+        for (write_job *j = batch; j; j = j->next)
+            j->started_us = began;
         run_batch(s, batch);
+        int64_t committed = kf_monotonic_us();
+        for (write_job *j = batch; j; j = j->next)
+            j->committed_us = committed;
 
         pthread_mutex_lock(&s->queue_mu);
         if (s->wal_fd >= 0 && !s->bulk) {
@@ -207,6 +225,7 @@ static void *writer_main(void *arg)
             s->unsynced_tail = last;
             pthread_cond_signal(&s->sync_needed);
         } else {
+            note_waits(s, batch);
             wake_jobs(batch, KF_OK);
         }
         if (s->log_frames >= LOG_RESTART_FRAMES) restart_log(s);
@@ -295,6 +314,7 @@ static void *syncer_main(void *arg)
         pthread_mutex_lock(&s->queue_mu);
         kf_store_note_sync(&s->stats, took);
         if (rc != KF_OK) s->sync_failed = 1; /* before anyone hears of it */
+        note_waits(s, jobs);
         pthread_mutex_unlock(&s->queue_mu);
         wake_jobs(jobs, rc); /* outside the lock, which the writer wants */
         pthread_mutex_lock(&s->queue_mu);
@@ -313,6 +333,7 @@ int sq_write(kf_store *base, kf_write_fn fn, void *ctx, int alone)
         return KF_EBUSY;
     }
     sem_init(&job.done, 0, 0);
+    job.queued_us = kf_monotonic_us();
     if (s->tail)
         s->tail->next = &job;
     else

@@ -85,15 +85,28 @@ void kf_store_note_batch(kf_store_stats *stats, uint64_t n)
         if (i == 7 || n <= bound) stats->batch_le[i]++;
 }
 
-void kf_store_note_sync(kf_store_stats *stats, int64_t us)
+/* Counts US (negative: 0) into the cumulative buckets LE, whose bounds
+ * /metrics labels 0.0005 … 0.05 s and +Inf, and into *SUM. */
+static void note_time(uint64_t le[8], uint64_t *sum, int64_t us)
 {
-    /* the bounds of sync_le, as /metrics labels them */
     static const int64_t bound_us[8] = {500, 1000, 2000, 5000, 10000, 20000, 50000, INT64_MAX};
     if (us < 0) us = 0;
-    stats->syncs++;
-    stats->sync_us += (uint64_t)us;
+    *sum += (uint64_t)us;
     for (int i = 0; i < 8; i++)
-        if (us <= bound_us[i]) stats->sync_le[i]++;
+        if (us <= bound_us[i]) le[i]++;
+}
+
+void kf_store_note_sync(kf_store_stats *stats, int64_t us)
+{
+    stats->syncs++;
+    note_time(stats->sync_le, &stats->sync_us, us);
+}
+
+void kf_store_note_wait(kf_store_stats *stats, const int64_t us[KF_WAIT_STAGES])
+{
+    stats->waited++;
+    for (int i = 0; i < KF_WAIT_STAGES; i++)
+        note_time(stats->wait_le[i], &stats->wait_us[i], us[i]);
 }
 
 int kf_tx_prepare(kf_tx *tx, const char *sql, kf_stmt **out)

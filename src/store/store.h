@@ -50,6 +50,12 @@ typedef struct {
     const kf_log *log;        /* borrowed; database errors are logged here (may be NULL) */
 } kf_store_opts;
 
+/* SQLite: the stages of an acknowledged write's wait, from its caller's
+ * kf_store_write to the fdatasync that made it durable: in the writer's
+ * queue, in its batch (run and committed with the jobs beside it), and for
+ * the log's sync (behind the sync before it, if one was running). */
+enum { KF_WAIT_QUEUE, KF_WAIT_BATCH, KF_WAIT_SYNC, KF_WAIT_STAGES };
+
 typedef struct {
     uint64_t commits;      /* durable commits (batches) */
     uint64_t transactions; /* write transactions committed inside them */
@@ -61,6 +67,11 @@ typedef struct {
      * and their time in all: an acknowledged write waited for one */
     uint64_t sync_le[8];
     uint64_t sync_us;
+    /* SQLite: acknowledged writes, and by stage of their wait: how many took
+     * <= 0.5,1,2,5,10,20,50 ms,+Inf (cumulative), and the time in all */
+    uint64_t waited;
+    uint64_t wait_le[KF_WAIT_STAGES][8];
+    uint64_t wait_us[KF_WAIT_STAGES];
     /* SQLite: statements SQLite prepared again at their step (see conn_prepare) */
     uint64_t reprepares;
     /* SQLite: the page caches' memory, the writer's and the readers' summed,

@@ -84,5 +84,8 @@ extern const kf_store_ops kf_store_postgres_ops;
 void kf_store_note_batch(kf_store_stats *stats, uint64_t n);
 /* kf_store_note_sync: adds a log sync that took US microseconds (caller locks). */
 void kf_store_note_sync(kf_store_stats *stats, int64_t us);
+/* kf_store_note_wait: adds an acknowledged write that waited US[stage]
+ * microseconds in each stage (caller locks). */
+void kf_store_note_wait(kf_store_stats *stats, const int64_t us[KF_WAIT_STAGES]);
 
 #endif

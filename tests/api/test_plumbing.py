@@ -267,6 +267,47 @@ class Metrics(ServerTestCase):
         else:
             self.assertEqual(count, 0)
 
+    def test_where_a_write_waited(self):
+        """Each write shows where it waited: for a worker (HTTP), then on SQLite in the writer's
+        queue, in its batch and for the log's sync, as histograms of the same bounds as the
+        syncs'; on PostgreSQL the store's stages stay empty."""
+        admin, c = self.admin, self.login("agent")
+
+        def metrics():
+            r = admin.get("/metrics")
+            self.assertStatus(r, 200)
+            return parse_metrics(r.text)
+
+        def stage(m, name, **labels):
+            got = sorted(((float(dict(k[1])["le"]), v) for k, v in m.items()
+                          if k[0] == name + "_bucket"
+                          and {a: b for a, b in k[1] if a != "le"} == labels), key=lambda b: b[0])
+            self.assertEqual([le for le, _ in got],
+                             [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, float("inf")], name)
+            counts = [v for _, v in got]
+            self.assertEqual(counts, sorted(counts), "histogram buckets must be cumulative")
+            key = frozenset(labels.items())
+            self.assertEqual(counts[-1], m[(name + "_count", key)])
+            return counts[-1], m[(name + "_sum", key)]
+
+        before = metrics()
+        for i in range(5):
+            self.assertStatus(c.patch("/api/v1/me", {"display_name": "等待%d" % i}), 200)
+        after = metrics()
+        n0, _ = stage(before, "kefu_http_worker_wait_seconds")
+        n1, waited = stage(after, "kefu_http_worker_wait_seconds")
+        self.assertGreaterEqual(n1 - n0, 5, "every write ran on a worker")
+        for name in ("queue", "batch", "sync"):
+            n0, s0 = stage(before, "kefu_db_write_wait_seconds", stage=name)
+            n1, s1 = stage(after, "kefu_db_write_wait_seconds", stage=name)
+            if backend() == "sqlite":
+                self.assertGreaterEqual(n1 - n0, 5, name)
+                self.assertGreaterEqual(s1, s0, name)
+            else:
+                self.assertEqual((n1, s1), (0, 0), name)
+        if backend() == "sqlite":  # a durable write waited for a sync of the log
+            self.assertGreater(stage(after, "kefu_db_write_wait_seconds", stage="sync")[1], 0)
+
     def test_writer_gives_its_page_cache_back_when_idle(self):
         """A busy spell fills the writer's page cache (up to 256 MB); a second without writes
         gives it back, so a server that was busy does not keep the memory while idle."""
