@@ -1,5 +1,10 @@
 /* Search (工单检索): GET /api/v1/tickets?q= lists the tickets of a queue
  * whose document (src/store/search_index.c) holds every word, newest first.
+ * On SQLite a ticket's newest notes may still wait in ticket_search_recent
+ * (search_index.h): a ticket is found when its document and waiting notes
+ * together hold every word. The waiting notes are those of open tickets, few,
+ * so they are read whole: their tickets' text is matched in C and merged, by
+ * id, with the documents' matches.
  *
  * How fast a way of answering is depends on sizes that only the data know:
  *  - along the queue: read the queue's tickets with their text and match
@@ -22,6 +27,8 @@
 #include "core/err.h"
 #include "store/fts_cjk.h"
 
+#include <string.h>
+
 #define QUEUE_CAP 2000
 #define WINDOW    30000
 
@@ -34,8 +41,16 @@
     "SELECT " KF_LIST_COLUMNS ", t.description, " notes " FROM tickets t"                          \
     " LEFT JOIN ticket_search s ON " key " = t.id WHERE" scope cond                                \
     " AND +t.id < ? ORDER BY +t.id DESC LIMIT ?"
-#define ALONG_SQLITE_(scope, cond) ALONG_QUEUE("s.notes", "s.rowid", scope, cond)
-#define ALONG_PG_(scope, cond)     ALONG_QUEUE("s.note_terms", "s.ticket_id", scope, cond)
+#define WAITING_NOTES                                                                              \
+    "(SELECT group_concat(r.notes, char(10)) FROM ticket_search_recent r WHERE r.rowid >= t.id "   \
+    "* " KF_SEARCH_PARTS_SQL " AND r.rowid < (t.id + 1) * " KF_SEARCH_PARTS_SQL ")"
+#define ALONG_SQLITE_(scope, cond)                                                                 \
+    ALONG_QUEUE("COALESCE(s.notes, '') || char(10) || COALESCE(" WAITING_NOTES ", '')", "s.rowid", \
+                scope, cond)
+#define ALONG_PG_(scope, cond) ALONG_QUEUE("s.note_terms", "s.ticket_id", scope, cond)
+/* SQLite: one ticket, when it is in the queue. */
+#define ONE_TICKET(scope, cond)                                                                    \
+    "SELECT " KF_LIST_COLUMNS " FROM tickets t WHERE" scope cond " AND t.id = ?"
 #define FTS5_MATCHES(scope, cond)                                                                  \
     "SELECT " KF_LIST_COLUMNS " FROM ticket_search JOIN tickets t ON t.id = ticket_search.rowid"   \
     " WHERE" scope cond " AND ticket_search MATCH ? AND ticket_search.rowid < ?"                   \
@@ -58,12 +73,16 @@
         KF_EACH_QUEUE(F, KF_SCOPE_ONE), KF_EACH_QUEUE(F, KF_SCOPE_MANY)                            \
     }
 
-enum { ALONG_SQLITE, ALONG_PG, MATCHES_SQLITE, WALK_PG, INDEX_PG, SIZE, NFRAMES };
+enum { ALONG_SQLITE, ALONG_PG, MATCHES_SQLITE, ONE_SQLITE, WALK_PG, INDEX_PG, SIZE, NFRAMES };
 /* [way][all the caller's projects?][queue] */
 static const char *const statements[NFRAMES][2][KF_Q_COUNT] = {
-    [ALONG_SQLITE] = BOTH_SCOPES(ALONG_SQLITE_),  [ALONG_PG] = BOTH_SCOPES(ALONG_PG_),
-    [MATCHES_SQLITE] = BOTH_SCOPES(FTS5_MATCHES), [WALK_PG] = BOTH_SCOPES(PG_WALK),
-    [INDEX_PG] = BOTH_SCOPES(PG_INDEX),           [SIZE] = BOTH_SCOPES(QUEUE_SIZE),
+    [ALONG_SQLITE] = BOTH_SCOPES(ALONG_SQLITE_),
+    [ALONG_PG] = BOTH_SCOPES(ALONG_PG_),
+    [MATCHES_SQLITE] = BOTH_SCOPES(FTS5_MATCHES),
+    [ONE_SQLITE] = BOTH_SCOPES(ONE_TICKET),
+    [WALK_PG] = BOTH_SCOPES(PG_WALK),
+    [INDEX_PG] = BOTH_SCOPES(PG_INDEX),
+    [SIZE] = BOTH_SCOPES(QUEUE_SIZE),
 };
 
 /* Prepares way F for LQ's scope and queue, binding both; *NEXT gets the
@@ -116,21 +135,155 @@ static int along_queue(kf_req *req, kf_tx *tx, const kf_list_query *lq, int pg, 
     return rc == KF_ROW || rc == KF_DONE ? KF_OK : rc;
 }
 
-/* From the matches with ids in [LO, HI) (SQLite: below HI), newest first,
- * up to the page; F: the frame. */
+/* Prepares the matches of frame F with ids in [LO, HI) (SQLite: below HI),
+ * newest first, at most the rest of the page; to be stepped. */
+static int matches_query(kf_req *req, kf_tx *tx, const kf_list_query *lq, int f, int64_t lo,
+                         int64_t hi, const kf_list_page *page, kf_stmt **st)
+{
+    int i, rc = prepare(req, tx, lq, f, st, &i);
+    if (rc != KF_OK) return rc;
+    kf_stmt_bind_text(*st, i++, lq->match);
+    if (f != MATCHES_SQLITE) kf_stmt_bind_i64(*st, i++, lo);
+    kf_stmt_bind_i64(*st, i++, hi);
+    kf_stmt_bind_i64(*st, i, lq->limit - page->n);
+    return KF_OK;
+}
+
+/* PostgreSQL: the matches with ids in [LO, HI), newest first, up to the page. */
 static int matches(kf_req *req, kf_tx *tx, const kf_list_query *lq, int f, int64_t lo, int64_t hi,
                    kf_list_page *page)
 {
     kf_stmt *st;
-    int i, rc = prepare(req, tx, lq, f, &st, &i);
+    int rc = matches_query(req, tx, lq, f, lo, hi, page, &st);
     if (rc != KF_OK) return rc;
-    kf_stmt_bind_text(st, i++, lq->match);
-    if (f != MATCHES_SQLITE) kf_stmt_bind_i64(st, i++, lo);
-    kf_stmt_bind_i64(st, i++, hi);
-    kf_stmt_bind_i64(st, i, lq->limit - page->n);
     while ((rc = kf_stmt_step(st)) == KF_ROW)
         kf_list_page_add(page, st);
     return rc == KF_DONE ? KF_OK : rc;
+}
+
+/* SQLite: the tickets whose waiting notes hold a word, newest first (below
+ * the cursor), each kept when its text holds every word. */
+typedef struct {
+    kf_stmt *rows;     /* the waiting notes that hold any word */
+    kf_cjk_matcher *m; /* with several words; NULL with one */
+    int64_t next;      /* the ticket of the row read ahead; 0: none left */
+} waiting;
+
+#define ANY_BUF (KF_SEARCH_QUERY_BUF + 3 * KF_SEARCH_QUERY_MAX)
+
+/* MATCH's phrases joined by OR, in ANY: FTS5's rows that hold any word.
+ * Returns the number of phrases. Phrases are quoted and their tokens never
+ * hold quotes, so `" "` only ever separates two. */
+static int any_of(const char *match, char any[ANY_BUF])
+{
+    size_t n = 0;
+    int phrases = 1;
+    for (const char *p = match; *p && n + 6 < ANY_BUF; p++) {
+        if (p[0] == '"' && p[1] == ' ' && p[2] == '"') {
+            memcpy(any + n, "\" OR \"", 6);
+            n += 6;
+            p += 2;
+            phrases++;
+        } else {
+            any[n++] = *p;
+        }
+    }
+    any[n] = '\0';
+    return phrases;
+}
+
+static int waiting_step(waiting *w)
+{
+    int rc = kf_stmt_step(w->rows);
+    w->next = rc == KF_ROW ? KF_SEARCH_TICKET(kf_stmt_i64(w->rows, 0)) : 0;
+    return rc == KF_ROW || rc == KF_DONE ? KF_OK : rc;
+}
+
+static int waiting_open(kf_tx *tx, const kf_list_query *lq, waiting *w)
+{
+    char any[ANY_BUF];
+    int several = any_of(lq->match, any) > 1;
+    w->m = several ? kf_cjk_matcher_new(lq->text, -1) : NULL;
+    int rc =
+        kf_tx_query(tx, &w->rows,
+                    "SELECT rowid FROM ticket_search_recent WHERE ticket_search_recent MATCH ?"
+                    " AND rowid < ? ORDER BY rowid DESC",
+                    "si", several ? any : lq->match,
+                    KF_SEARCH_ROW(lq->after_id ? lq->after_id : INT64_MAX / KF_SEARCH_PARTS, 0));
+    return rc == KF_OK ? waiting_step(w) : rc;
+}
+
+/* With several words: 1 when ticket ID's document and waiting notes hold all. */
+static int holds_all(kf_tx *tx, kf_cjk_matcher *m, int64_t id, int *rc)
+{
+    kf_stmt *st;
+    *rc = kf_tx_query(tx, &st,
+                      "SELECT s.subject, s.description, s.notes, " WAITING_NOTES
+                      " FROM (SELECT ? AS id) t LEFT JOIN ticket_search s ON s.rowid = t.id",
+                      "i", id);
+    if (*rc != KF_OK) return 0;
+    if ((*rc = kf_stmt_step(st)) != KF_ROW) return 0;
+    *rc = KF_OK;
+    kf_cjk_matcher_begin(m);
+    for (int c = 0; c < 4; c++)
+        kf_cjk_matcher_column(m, kf_stmt_text(st, c), -1);
+    return kf_cjk_matcher_found(m);
+}
+
+/* The next ticket of W that holds every word, in *ID (0: none left). */
+static int waiting_next(kf_tx *tx, waiting *w, int64_t *id)
+{
+    int rc = KF_OK;
+    *id = 0;
+    while (rc == KF_OK && w->next && !*id) {
+        int64_t t = w->next;
+        while ((rc = waiting_step(w)) == KF_OK && w->next == t) {
+        }
+        if (rc == KF_OK && (!w->m || holds_all(tx, w->m, t, &rc))) *id = t;
+    }
+    return rc;
+}
+
+/* SQLite: ticket ID onto the page when it is in the queue. */
+static int add_if_queued(kf_req *req, kf_tx *tx, const kf_list_query *lq, int64_t id,
+                         kf_list_page *page)
+{
+    kf_stmt *st;
+    int i, rc = prepare(req, tx, lq, ONE_SQLITE, &st, &i);
+    if (rc != KF_OK) return rc;
+    kf_stmt_bind_i64(st, i, id);
+    rc = kf_stmt_step(st);
+    if (rc == KF_ROW) kf_list_page_add(page, st);
+    return rc == KF_ROW || rc == KF_DONE ? KF_OK : rc;
+}
+
+/* SQLite: the documents' matches merged, newest first, with the tickets
+ * whose waiting notes complete them. */
+static int sqlite_matches(kf_req *req, kf_tx *tx, const kf_list_query *lq, kf_list_page *page)
+{
+    waiting w = {0};
+    kf_stmt *docs;
+    int64_t doc = 0, wait = 0; /* the next of each; 0: none left */
+    int rc = waiting_open(tx, lq, &w);
+    if (rc == KF_OK) rc = waiting_next(tx, &w, &wait);
+    if (rc == KF_OK) rc = matches_query(req, tx, lq, MATCHES_SQLITE, 0, before_id(lq), page, &docs);
+    if (rc == KF_OK && (rc = kf_stmt_step(docs)) == KF_ROW) doc = kf_stmt_i64(docs, 0);
+    if (rc == KF_ROW || rc == KF_DONE) rc = KF_OK;
+    while (rc == KF_OK && page->n < lq->limit && (doc || wait)) {
+        if (doc >= wait) {
+            kf_list_page_add(page, docs);
+            if (doc == wait) rc = waiting_next(tx, &w, &wait);
+            doc = 0;
+            int step = rc == KF_OK ? kf_stmt_step(docs) : KF_DONE;
+            if (step == KF_ROW) doc = kf_stmt_i64(docs, 0);
+            if (step != KF_ROW && step != KF_DONE) rc = step;
+        } else {
+            rc = add_if_queued(req, tx, lq, wait, page);
+            if (rc == KF_OK) rc = waiting_next(tx, &w, &wait);
+        }
+    }
+    kf_cjk_matcher_free(w.m);
+    return rc;
 }
 
 /* PostgreSQL: the newest WINDOW ids below the cursor walked, then the rest
@@ -158,8 +311,7 @@ void kf_ticket_search_list(kf_req *req, kf_tx *tx, const kf_list_query *lq)
     if (queue_is_short(req, tx, lq, &rc))
         rc = along_queue(req, tx, lq, pg, &page);
     else if (rc == KF_OK)
-        rc = pg ? pg_matches(req, tx, lq, &page)
-                : matches(req, tx, lq, MATCHES_SQLITE, 0, before_id(lq), &page);
+        rc = pg ? pg_matches(req, tx, lq, &page) : sqlite_matches(req, tx, lq, &page);
     if (rc != KF_OK) {
         kf_list_page_free(&page);
         kf_reply_status(req, rc);

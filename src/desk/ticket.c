@@ -500,7 +500,9 @@ int kf_ticket_read(kf_tx *tx, int64_t id, kf_ticket *t)
 int kf_ticket_save(kf_tx *tx, kf_ticket *t, const kf_workcal *cal, int64_t now)
 {
     kf_ticket_set_i(t, "updated_at", now);
+    int was_open = (int)kf_ticket_i(t, "is_open");
     kf_ticket_set_i(t, "is_open", kf_ticket_state_open(kf_ticket_status(t)));
+    int ended = was_open && !kf_ticket_i(t, "is_open");
     kf_ticket_compute_next(t);
     kf_stmt *st;
     int rc = kf_tx_prepare(tx, update_sql, &st);
@@ -518,6 +520,8 @@ int kf_ticket_save(kf_tx *tx, kf_ticket *t, const kf_workcal *cal, int64_t now)
     if (rc != KF_DONE) return rc == KF_ROW ? KF_EDB : rc;
     rc = kf_ticket_save_clocks(tx, t);
     if (rc == KF_OK) rc = update_counts(tx, t);
+    /* its waiting notes join its search document (search_index.h) */
+    if (rc == KF_OK && ended) rc = kf_search_ticket_ended(tx, kf_ticket_i(t, "id"));
     return rc == KF_OK ? kf_ticket_facts_record(tx, t, cal, now) : rc;
 }
 

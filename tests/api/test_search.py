@@ -115,6 +115,58 @@ class Search(DeskCase):
         self.assertEqual(len(seen), len(set(seen)))
         self.assertTrue({mine["id"], pool["id"], closed["id"]} <= set(seen))
 
+    def note(self, tid, text):
+        self.assertStatus(self.as_("agent").post("/api/v1/tickets/%d/notes" % tid,
+                                                 {"note": text}), 200, text)
+
+    def test_words_across_the_subject_and_many_notes(self):
+        # the index keeps a ticket's head and each note in rows of their own: a search finds
+        # the ticket whose rows hold every word between them, once, on both ways of answering
+        pump = self.create(subject="地下室排水泵故障", department_id=self.d)
+        light = self.create(subject="地下室照明故障", department_id=self.d)
+        self.note(pump["id"], "业主要求尽快处理")
+        for _ in range(40):
+            self.note(pump["id"], "电话回访，等待配件到货")
+        self.note(pump["id"], "维修师傅已更换浮球开关")
+        self.note(light["id"], "已更换灯管")
+        ours = (pump["id"], light["id"])
+        for queue in ({}, {"queue": "department", "department_id": self.d}):
+            def find(q):
+                return [i for i in self.find(q, **queue) if i in ours]
+            self.assertEqual(find("排水泵 浮球"), [pump["id"]], queue)   # the head and a note
+            self.assertEqual(find("业主要求 浮球开关"), [pump["id"]], queue)  # two notes
+            self.assertEqual(find("等待配件"), [pump["id"]], queue)   # forty rows, one ticket
+            self.assertEqual(find("照明 浮球"), [], queue)            # in two tickets
+            self.assertEqual(find("更换 故障"), [light["id"], pump["id"]], queue)
+            self.assertEqual(find("灯管 排水泵"), [], queue)
+        # paged by the cursor, a ticket with many matching rows comes once
+        seen, q = [], {"q": "地下室", "limit": 1}
+        while True:
+            page = self.as_("agent").get("/api/v1/tickets", query=q).json()
+            seen += [t["id"] for t in page["items"]]
+            if not page["next_cursor"]:
+                break
+            q["cursor"] = page["next_cursor"]
+        self.assertEqual([i for i in seen if i in ours], [light["id"], pump["id"]])
+
+    def test_notes_stay_found_when_the_ticket_ends_and_after_a_reindex(self):
+        # on SQLite a ticket's newest notes wait in rows of their own and join its document when
+        # it ends (or sixteen at a time, as above); whichever, a search finds the same
+        t = self.create(subject="水泵房异响", department_id=self.d)
+        self.note(t["id"], "已通知维保单位")
+        self.note(t["id"], "更换轴承后正常")
+        self.assertEqual(self.find("异响 轴承"), [t["id"]])
+        self.move(t["id"], "cancelled", note="业主撤销报修", version=self.ticket(t["id"])["version"])
+        for q in ("异响 轴承", "维保单位", "撤销 维保", "异响"):
+            self.assertEqual(self.find(q, status="cancelled"), [t["id"]], q)
+        self.note(t["id"], "业主再次来电确认")               # a later call, on the ended ticket
+        self.assertEqual(self.find("再次来电 轴承", status="cancelled"), [t["id"]])
+        p = subprocess.run([os.environ["KEFU_BIN"], "reindex", "--db", self.db.url],
+                           capture_output=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for q in ("异响 轴承", "再次来电 撤销", "维保单位"):
+            self.assertEqual(self.find(q, status="cancelled"), [t["id"]], q)
+
     def test_only_the_callers_projects(self):
         admin = self.as_("admin")
         p2 = mk_project(admin)["id"]
