@@ -21,9 +21,8 @@ typedef struct {
     _Atomic uint64_t sum_us;
 } route_counters;
 
-/* The bounds of the histograms in milliseconds' range (log syncs, a
- * write's waits), as /metrics labels them. */
-static const int64_t short_bound_us[8] = {500, 1000, 2000, 5000, 10000, 20000, 50000, INT64_MAX};
+/* The millisecond histograms' bounds (KF_MS_BUCKETS_US), as labelled. */
+static const int64_t short_bound_us[8] = KF_MS_BUCKETS_US;
 static const char *const short_le[8] = {"0.0005", "0.001", "0.002", "0.005",
                                         "0.01",   "0.02",  "0.05",  "+Inf"};
 

@@ -85,11 +85,11 @@ void kf_store_note_batch(kf_store_stats *stats, uint64_t n)
         if (i == 7 || n <= bound) stats->batch_le[i]++;
 }
 
-/* Counts US (negative: 0) into the cumulative buckets LE, whose bounds
- * /metrics labels 0.0005 … 0.05 s and +Inf, and into *SUM. */
+/* Counts US (negative: 0) into the cumulative buckets LE (KF_MS_BUCKETS_US)
+ * and into *SUM. */
 static void note_time(uint64_t le[8], uint64_t *sum, int64_t us)
 {
-    static const int64_t bound_us[8] = {500, 1000, 2000, 5000, 10000, 20000, 50000, INT64_MAX};
+    static const int64_t bound_us[8] = KF_MS_BUCKETS_US;
     if (us < 0) us = 0;
     *sum += (uint64_t)us;
     for (int i = 0; i < 8; i++)

@@ -55,6 +55,12 @@ typedef struct {
  * queue, in its batch (run and committed with the jobs beside it), and for
  * the log's sync (behind the sync before it, if one was running). */
 enum { KF_WAIT_QUEUE, KF_WAIT_BATCH, KF_WAIT_SYNC, KF_WAIT_STAGES };
+/* The upper bounds (µs) of the millisecond histograms' 8 buckets (log
+ * syncs, a write's waits), which /metrics labels 0.0005 … 0.05 s and +Inf. */
+#define KF_MS_BUCKETS_US                                                                           \
+    {                                                                                              \
+        500, 1000, 2000, 5000, 10000, 20000, 50000, INT64_MAX                                      \
+    }
 
 typedef struct {
     uint64_t commits;      /* durable commits (batches) */
