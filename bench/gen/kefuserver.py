@@ -119,6 +119,22 @@ class Server:
                     return int(line.split()[1])
         return 0
 
+    def thread_ns(self, name):
+        """(running, runnable but waiting for a CPU) so far in ns, summed over the server's
+        threads named NAME (/proc/PID/task/*/schedstat); None when it has no such thread."""
+        base, run, wait, found = "/proc/%d/task" % self.proc.pid, 0, 0, False
+        for tid in os.listdir(base):
+            try:
+                with open("%s/%s/comm" % (base, tid)) as f:
+                    if f.read().strip() != name:
+                        continue
+                with open("%s/%s/schedstat" % (base, tid)) as f:
+                    fields = f.read().split()
+            except OSError:  # the thread ended meanwhile
+                continue
+            run, wait, found = run + int(fields[0]), wait + int(fields[1]), True
+        return (run, wait) if found else None
+
     def anon_kb(self):
         """The anonymous part of the RSS (the heap, stacks), without the file pages mapped."""
         return self.proc_kb("smaps_rollup", "Anonymous:")

@@ -79,18 +79,33 @@ static json_t *text_or_null(const char *s)
 
 /* ---- writing ---- */
 
+/* J->result as text: T as shown, with CAL and NAMES, or read on TX. */
+static void result_write(kf_req *req, kf_ticket_job *j, kf_tx *tx, const kf_ticket_names *names,
+                         const kf_ticket *t, const kf_desk_calendar *cal)
+{
+    kf_jsonw w;
+    kf_buf_init(&j->result, 0);
+    kf_jsonw_init(&w, &j->result);
+    kf_ticket_present(req, tx, names, t, cal, kf_app_now(req->app), &w);
+    j->has_result = 1;
+}
+
 /* J->result: the ticket J->shown (as JSON text) as it stands after the write (a new ticket
- * as the write stored it, J->made; any other read back); 1 when the request
- * was already answered (the database could not be read). */
+ * as the write stored it, J->made, with what intake read; any other read back); 1 in
+ * *ANSWERED when the request was already answered (the database could not be read). */
 static int show(kf_req *req, kf_ticket_job *j, int *answered)
 {
+    const kf_ticket *t = j->made;
+    if (t && kf_ticket_i(t, "id") == j->shown && j->names && j->cal) {
+        result_write(req, j, NULL, j->names, t, j->cal); /* nothing to read */
+        return KF_OK;
+    }
     kf_tx *tx = kf_req_read(req);
     if (!tx) {
         *answered = 1;
         return KF_EBUSY;
     }
     kf_ticket read = {0};
-    const kf_ticket *t = j->made;
     int rc = KF_OK;
     if (!t || kf_ticket_i(t, "id") != j->shown) {
         rc = kf_ticket_read(tx, j->shown, &read);
@@ -100,13 +115,7 @@ static int show(kf_req *req, kf_ticket_job *j, int *answered)
     if (rc == KF_OK)
         rc = kf_calendar_cache_get(req->app->calendars, tx, kf_ticket_i(t, "project_id"),
                                    kf_now_ms(), &cal);
-    if (rc == KF_OK) {
-        kf_jsonw w;
-        kf_buf_init(&j->result, 0);
-        kf_jsonw_init(&w, &j->result);
-        kf_ticket_present(req, tx, t, cal, kf_app_now(req->app), &w);
-        j->has_result = 1;
-    }
+    if (rc == KF_OK) result_write(req, j, tx, NULL, t, cal);
     kf_desk_calendar_free(cal);
     kf_ticket_release(&read);
     return rc;
@@ -163,37 +172,64 @@ typedef struct {
     char request_hash[KF_TOKEN_HASH_LEN];
     /* the ticket as built before dispatch (intake_build); owned */
     int built;
+    kf_ticket_names names; /* what the answer names, read by intake_build */
     kf_ticket t;
     kf_desk_calendar *cal;
 } intake;
 
 /* A ticket's category must exist and be active; a problem goes to IN. */
-static int check_category(kf_tx *tx, kf_input *in, int64_t category)
+/* CATEGORY (0: none) must exist and be active; its code and names go into
+ * NAMES, when not NULL, on the request's arena (for the answer). */
+static int check_category(kf_tx *tx, kf_input *in, int64_t category, kf_ticket_names *names)
 {
     if (!category) return KF_OK;
-    int64_t active = 0;
-    int rc =
-        kf_tx_i64(tx, &active, "SELECT active FROM ticket_categories WHERE id = ?", "i", category);
-    if (rc == KF_ENOTFOUND || (rc == KF_OK && !active)) {
+    kf_stmt *st;
+    int rc = kf_tx_query(
+        tx, &st, "SELECT active, code, name_zh, name_en FROM ticket_categories WHERE id = ?", "i",
+        category);
+    if (rc == KF_OK) rc = kf_stmt_step(st);
+    if ((rc == KF_ROW && !kf_stmt_i64(st, 0)) || rc == KF_DONE) {
         kf_input_fail(in, "category_id", "unknown_category");
         return KF_OK;
     }
-    return rc;
+    if (rc != KF_ROW) return rc;
+    if (names) {
+        kf_arena *a = &in->req->arena;
+        names->category_code = kf_arena_strdup(a, kf_stmt_text(st, 1));
+        names->category_zh = kf_arena_strdup(a, kf_stmt_text(st, 2));
+        names->category_en = kf_arena_strdup(a, kf_stmt_text(st, 3));
+    }
+    return KF_OK;
+}
+
+/* The unit must be in the ticket's project; its code goes into IT->names. */
+static int check_unit(kf_tx *tx, intake *it)
+{
+    kf_stmt *st;
+    int rc = kf_tx_query(tx, &st, "SELECT project_id, code FROM units WHERE id = ?", "i", it->unit);
+    if (rc == KF_OK) rc = kf_stmt_step(st);
+    if (rc == KF_ROW && kf_stmt_i64(st, 0) == it->project) {
+        it->names.unit_code = kf_arena_strdup(&it->job.req->arena, kf_stmt_text(st, 1));
+        return KF_OK;
+    }
+    if (rc != KF_ROW && rc != KF_DONE) return rc;
+    kf_input_fail(it->job.in, "unit_id", "unknown_reference");
+    return KF_OK;
 }
 
 static int check_intake_refs(kf_tx *tx, intake *it)
 {
     kf_input *in = it->job.in;
     int ok = 1;
-    int rc = check_category(tx, in, it->category);
+    int rc = check_category(tx, in, it->category, &it->names);
+    if (rc == KF_OK && it->unit) rc = check_unit(tx, it);
     if (rc != KF_OK) return rc;
     const struct {
         const char *table, *field;
         int64_t id;
     } refs[] = {{"people", "person_id", it->person},
-                {"units", "unit_id", it->unit},
                 {"departments", "department_id", it->department}};
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < 2; i++) {
         if (!refs[i].id) continue;
         if ((rc = kf_ticket_check_ref(tx, refs[i].table, refs[i].id, it->project, &ok)) != KF_OK)
             return rc;
@@ -413,6 +449,8 @@ static int intake_write(kf_tx *tx, void *ctx)
         j->alarm = kf_ticket_i(t, "next_alarm_at");
         j->shown = id;
         j->made = t; /* nothing reads it back to answer */
+        j->names = &it->names;
+        j->cal = it->cal;
     }
     return rc;
 }
@@ -493,31 +531,37 @@ static void ticket_create(kf_req *req)
 
 /* ---- reading ---- */
 
-static void category_write(kf_req *req, kf_tx *tx, int64_t id, kf_jsonw *w)
+static void category_write(kf_req *req, kf_tx *tx, const kf_ticket_names *names, int64_t id,
+                           kf_jsonw *w)
 {
     if (!id) {
         kf_jsonw_null(w);
         return;
     }
     kf_stmt *st;
-    int found =
+    const char *code = names ? names->category_code : NULL;
+    const char *zh = names ? names->category_zh : NULL, *en = names ? names->category_en : NULL;
+    if (!names &&
         kf_tx_query(tx, &st, "SELECT code, name_zh, name_en FROM ticket_categories WHERE id = ?",
                     "i", id) == KF_OK &&
-        kf_stmt_step(st) == KF_ROW;
-    int en = req->lang && strncmp(req->lang, "en", 2) == 0;
+        kf_stmt_step(st) == KF_ROW) {
+        code = kf_stmt_text(st, 0);
+        zh = kf_stmt_text(st, 1);
+        en = kf_stmt_text(st, 2);
+    }
     kf_jsonw_object(w);
     kf_jsonw_key(w, "id");
     kf_jsonw_int(w, id);
-    if (found) {
+    if (code) {
         kf_jsonw_key(w, "code");
-        kf_jsonw_str(w, kf_stmt_text(st, 0));
+        kf_jsonw_str(w, code);
         kf_jsonw_key(w, "name");
-        kf_jsonw_str(w, kf_stmt_text(st, en ? 2 : 1));
+        kf_jsonw_str(w, req->lang && strncmp(req->lang, "en", 2) == 0 ? en : zh);
     }
     kf_jsonw_end(w);
 }
 
-static void caller_write(kf_tx *tx, const kf_ticket *t, kf_jsonw *w)
+static void caller_write(kf_tx *tx, const kf_ticket_names *names, const kf_ticket *t, kf_jsonw *w)
 {
     char masked[40] = "";
     const char *phone = kf_ticket_s(t, "caller_phone"), *name = kf_ticket_s(t, "caller_name");
@@ -530,8 +574,11 @@ static void caller_write(kf_tx *tx, const kf_ticket *t, kf_jsonw *w)
     kf_jsonw_id(w, unit);
     kf_jsonw_key(w, "unit_code");
     kf_stmt *st;
-    if (unit && kf_tx_query(tx, &st, "SELECT code FROM units WHERE id = ?", "i", unit) == KF_OK &&
-        kf_stmt_step(st) == KF_ROW)
+    if (names)
+        kf_jsonw_str(w, unit ? names->unit_code : NULL);
+    else if (unit &&
+             kf_tx_query(tx, &st, "SELECT code FROM units WHERE id = ?", "i", unit) == KF_OK &&
+             kf_stmt_step(st) == KF_ROW)
         kf_jsonw_str(w, kf_stmt_text(st, 0));
     else
         kf_jsonw_null(w);
@@ -574,8 +621,8 @@ static const char *const shown_times[] = {"visit_at",  "dispatched_at", "resolve
                                           "updated_at"};
 static const char *const shown_counts[] = {"escalation_level", "reopen_count", "chase_count"};
 
-void kf_ticket_present(kf_req *req, kf_tx *tx, const kf_ticket *t, const kf_desk_calendar *cal,
-                       int64_t now, kf_jsonw *w)
+void kf_ticket_present(kf_req *req, kf_tx *tx, const kf_ticket_names *names, const kf_ticket *t,
+                       const kf_desk_calendar *cal, int64_t now, kf_jsonw *w)
 {
     kf_jsonw_object(w);
     kf_jsonw_key(w, "id");
@@ -591,9 +638,9 @@ void kf_ticket_present(kf_req *req, kf_tx *tx, const kf_ticket *t, const kf_desk
     kf_jsonw_key(w, "is_open");
     kf_jsonw_bool(w, (int)kf_ticket_i(t, "is_open"));
     kf_jsonw_key(w, "category");
-    category_write(req, tx, kf_ticket_i(t, "category_id"), w);
+    category_write(req, tx, names, kf_ticket_i(t, "category_id"), w);
     kf_jsonw_key(w, "caller");
-    caller_write(tx, t, w);
+    caller_write(tx, names, t, w);
     for (size_t i = 0; i < sizeof(shown_ids) / sizeof(shown_ids[0]); i++) {
         kf_jsonw_key(w, shown_ids[i]);
         kf_jsonw_id(w, kf_ticket_i(t, shown_ids[i]));
@@ -641,7 +688,7 @@ static void ticket_get(kf_req *req)
         kf_buf_init(&out, 0);
         kf_jsonw w;
         kf_jsonw_init(&w, &out);
-        kf_ticket_present(req, tx, &t, cal, kf_app_now(req->app), &w);
+        kf_ticket_present(req, tx, NULL, &t, cal, kf_app_now(req->app), &w);
         size_t len = out.len;
         kf_reply_owned(req, 200, "application/json; charset=utf-8", kf_buf_steal(&out), len);
     } else {
@@ -695,7 +742,7 @@ static int patch_apply(kf_tx *tx, patch_input *p, kf_ticket *t, const kf_desk_ca
         (rc = kf_ticket_check_ref(tx, "units", p->unit, project, &ok)) != KF_OK)
         return rc;
     if (!ok) kf_input_fail(j->in, "unit_id", "unknown_reference");
-    if (p->has_category && (rc = check_category(tx, j->in, p->category)) != KF_OK) return rc;
+    if (p->has_category && (rc = check_category(tx, j->in, p->category, NULL)) != KF_OK) return rc;
     if (j->in->fields) return KF_EINVAL;
     json_t *before = json_object(), *after = json_object();
     int reclassified = changed_s(t, "type", p->type, before, after);

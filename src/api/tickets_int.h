@@ -16,6 +16,14 @@
 #include <jansson.h>
 #include <stdint.h>
 
+/* What a ticket's answer names beside its own columns, when the request read
+ * them before its write: then a new ticket is answered without reading the
+ * database again after the commit. NULL members: no category, no unit. */
+typedef struct {
+    const char *category_code, *category_zh, *category_en;
+    const char *unit_code;
+} kf_ticket_names;
+
 /* One write on a ticket. The write function fills RESULT (the ticket as
  * shown) or, for a refusal that is not a field problem, ERR_* . */
 typedef struct {
@@ -32,6 +40,10 @@ typedef struct {
     int64_t alarm;         /* the ticket's next alarm after the write */
     int replayed;          /* an Idempotency-Key answered from before */
     const kf_ticket *made; /* borrowed: the ticket J->shown exactly as the write stored it */
+    /* borrowed, both or neither: MADE's names and its project's calendar,
+     * read before the write (NULL: read after the commit) */
+    const kf_ticket_names *names;
+    const kf_desk_calendar *cal;
 } kf_ticket_job;
 
 /* kf_ticket_job_run: runs FN as the request's write and answers: STATUS
@@ -61,9 +73,10 @@ int kf_ticket_with(kf_tx *tx, kf_ticket_job *j, void *ctx,
 
 /* kf_ticket_present: ticket T as shown to REQ's caller (clocks included;
  * CAL may be NULL to leave out the used minutes), written to W: the most
- * read answer, so written as text rather than built as a tree. */
-void kf_ticket_present(kf_req *req, kf_tx *tx, const kf_ticket *t, const kf_desk_calendar *cal,
-                       int64_t now, kf_jsonw *w);
+ * read answer, so written as text rather than built as a tree. What it names
+ * comes from NAMES, or when NULL is read on TX. */
+void kf_ticket_present(kf_req *req, kf_tx *tx, const kf_ticket_names *names, const kf_ticket *t,
+                       const kf_desk_calendar *cal, int64_t now, kf_jsonw *w);
 /* kf_ticket_project_seen: ticket ID's project into *PROJECT; KF_ENOTFOUND
  * when there is no such ticket or REQ's caller does not see its project (the
  * two answer alike: 404). */

@@ -267,6 +267,33 @@ class ComplaintFlow(DeskCase):
         """Paused minutes, give or take one (the clock ticks a little between sets)."""
         self.assertLessEqual(abs(clock["paused_minutes"] - minutes), 1, clock)
 
+    def test_the_answer_to_a_creation_is_the_ticket_as_read(self):
+        """A new ticket is answered from what intake read before the write (its category's
+        code and name in the caller's language, its unit's code) and from the ticket as the
+        write stored it: the same as reading it, and as replaying its Idempotency-Key."""
+        unit, person = self.household()
+        zh = self.server.login("agent", DEMO_PASSWORD, lang="zh-CN")
+        names = set()
+        for client in (self.as_("agent"), zh):
+            body = self.body(category_id=self.cat("noise"), person_id=person["id"],
+                             unit_id=unit["id"])
+            key = {"Idempotency-Key": "answer-%d" % next_seq()}
+            made = self.ok(client.request("POST", "/api/v1/tickets", json_body=body, headers=key),
+                           201, body)
+            again = self.ok(client.request("POST", "/api/v1/tickets", json_body=body, headers=key),
+                            200, body)
+            read = self.ticket(made["id"], client)
+            for other in (read, again):
+                # a clock's used minutes may tick between the two answers
+                self.assertEqual({k: v for k, v in made.items() if k != "clocks"},
+                                 {k: v for k, v in other.items() if k != "clocks"})
+                self.assertEqual([(c["milestone"], c["due_at"]) for c in made["clocks"]],
+                                 [(c["milestone"], c["due_at"]) for c in other["clocks"]])
+            self.assertEqual(made["caller"]["unit_code"], unit["code"])
+            self.assertEqual(made["category"]["code"], "noise")
+            names.add(made["category"]["name"])
+        self.assertEqual(len(names), 2, names)  # one name in English, one in Chinese
+
     def test_complaint_from_call_to_resolution(self):
         tech, tech_c = self.uid("technician"), self.as_("technician")
         unit, person = self.household(warranty_end="2099-12-31")
