@@ -177,9 +177,9 @@ typedef struct {
     kf_desk_calendar *cal;
 } intake;
 
-/* A ticket's category must exist and be active; a problem goes to IN. */
-/* CATEGORY (0: none) must exist and be active; its code and names go into
- * NAMES, when not NULL, on the request's arena (for the answer). */
+/* CATEGORY (0: none) must exist and be active, or a problem goes to IN; its
+ * code and names go into NAMES, when not NULL, on the request's arena (for
+ * the answer). */
 static int check_category(kf_tx *tx, kf_input *in, int64_t category, kf_ticket_names *names)
 {
     if (!category) return KF_OK;
