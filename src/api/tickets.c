@@ -95,9 +95,8 @@ static void result_write(kf_req *req, kf_ticket_job *j, kf_tx *tx, const kf_tick
  * *ANSWERED when the request was already answered (the database could not be read). */
 static int show(kf_req *req, kf_ticket_job *j, int *answered)
 {
-    const kf_ticket *t = j->made;
-    if (t && kf_ticket_i(t, "id") == j->shown && j->names && j->cal) {
-        result_write(req, j, NULL, j->names, t, j->cal); /* nothing to read */
+    if (j->names) { /* a new ticket: nothing to read */
+        result_write(req, j, NULL, j->names, j->made, j->cal);
         return KF_OK;
     }
     kf_tx *tx = kf_req_read(req);
@@ -106,6 +105,7 @@ static int show(kf_req *req, kf_ticket_job *j, int *answered)
         return KF_EBUSY;
     }
     kf_ticket read = {0};
+    const kf_ticket *t = j->made;
     int rc = KF_OK;
     if (!t || kf_ticket_i(t, "id") != j->shown) {
         rc = kf_ticket_read(tx, j->shown, &read);
@@ -575,7 +575,7 @@ static void caller_write(kf_tx *tx, const kf_ticket_names *names, const kf_ticke
     kf_jsonw_key(w, "unit_code");
     kf_stmt *st;
     if (names)
-        kf_jsonw_str(w, unit ? names->unit_code : NULL);
+        kf_jsonw_str(w, names->unit_code);
     else if (unit &&
              kf_tx_query(tx, &st, "SELECT code FROM units WHERE id = ?", "i", unit) == KF_OK &&
              kf_stmt_step(st) == KF_ROW)

@@ -40,8 +40,8 @@ typedef struct {
     int64_t alarm;         /* the ticket's next alarm after the write */
     int replayed;          /* an Idempotency-Key answered from before */
     const kf_ticket *made; /* borrowed: the ticket J->shown exactly as the write stored it */
-    /* borrowed, both or neither: MADE's names and its project's calendar,
-     * read before the write (NULL: read after the commit) */
+    /* borrowed, set with MADE by intake or not at all: MADE's names and its
+     * project's calendar, read before the write (NULL: read after the commit) */
     const kf_ticket_names *names;
     const kf_desk_calendar *cal;
 } kf_ticket_job;
