@@ -254,32 +254,33 @@ static const char *const transition_fields[] = {
 
 static void ticket_transition(kf_req *req)
 {
-    kf_input in;
-    transition_input ti = {.job.in = &in};
-    if (kf_req_param_id(req, "id", &ti.job.id) != 0) return;
-    if (kf_input_begin(&in, req, transition_fields) != 0) return;
-    read_transition(&in, &ti);
-    if (ti.to == KF_TS_DISPATCHED && !kf_role_has(req->auth->role, "tickets.dispatch")) {
+    transition_input *ti = kf_ticket_job_new(req, sizeof(*ti));
+    kf_input *in = ti->job.in;
+    if (kf_req_param_id(req, "id", &ti->job.id) != 0) return;
+    if (kf_input_begin(in, req, transition_fields) != 0) return;
+    read_transition(in, ti);
+    if (ti->to == KF_TS_DISPATCHED && !kf_role_has(req->auth->role, "tickets.dispatch")) {
         kf_reply_error(req, 403, "forbidden", NULL);
         return;
     }
-    if (kf_input_end(&in) != 0) return;
-    kf_ticket_job_run(req, &ti.job, transition_write, 200);
+    if (kf_input_end(in) != 0) return;
+    kf_ticket_job_run(req, &ti->job, transition_write, 200);
 }
 
 static void ticket_dispatch(kf_req *req)
 {
     static const char *const fields[] = {"department_id", "assignee_id", "note", "version", NULL};
-    kf_input in;
-    transition_input ti = {.job.in = &in, .to = KF_TS_DISPATCHED};
-    if (kf_req_param_id(req, "id", &ti.job.id) != 0) return;
-    if (kf_input_begin(&in, req, fields) != 0) return;
-    kf_input_i64(&in, "department_id", 0, 1, INT64_MAX, &ti.department);
-    kf_input_i64(&in, "assignee_id", 0, 1, INT64_MAX, &ti.assignee);
-    kf_input_i64(&in, "version", 0, 1, INT64_MAX, &ti.job.version);
-    ti.note = kf_input_str(&in, "note", 0, 0, 2000);
-    if (kf_input_end(&in) != 0) return;
-    kf_ticket_job_run(req, &ti.job, transition_write, 200);
+    transition_input *ti = kf_ticket_job_new(req, sizeof(*ti));
+    kf_input *in = ti->job.in;
+    ti->to = KF_TS_DISPATCHED;
+    if (kf_req_param_id(req, "id", &ti->job.id) != 0) return;
+    if (kf_input_begin(in, req, fields) != 0) return;
+    kf_input_i64(in, "department_id", 0, 1, INT64_MAX, &ti->department);
+    kf_input_i64(in, "assignee_id", 0, 1, INT64_MAX, &ti->assignee);
+    kf_input_i64(in, "version", 0, 1, INT64_MAX, &ti->job.version);
+    ti->note = kf_input_str(in, "note", 0, 0, 2000);
+    if (kf_input_end(in) != 0) return;
+    kf_ticket_job_run(req, &ti->job, transition_write, 200);
 }
 
 /* ---- the manager on site (major complaints) ---- */
@@ -305,14 +306,15 @@ static void run_note_action(kf_req *req, int note_required,
                             kf_write_fn write)
 {
     static const char *const fields[] = {"note", "version", NULL};
-    kf_input in;
-    note_action a = {.ti.job.in = &in, .apply = apply};
-    if (kf_req_param_id(req, "id", &a.ti.job.id) != 0) return;
-    if (kf_input_begin(&in, req, fields) != 0) return;
-    a.ti.note = kf_input_str(&in, "note", note_required, note_required, 2000);
-    kf_input_i64(&in, "version", 0, 1, INT64_MAX, &a.ti.job.version);
-    if (kf_input_end(&in) != 0) return;
-    kf_ticket_job_run(req, &a.ti.job, write ? write : note_action_write, 200);
+    note_action *a = kf_ticket_job_new(req, sizeof(*a));
+    kf_input *in = a->ti.job.in;
+    a->apply = apply;
+    if (kf_req_param_id(req, "id", &a->ti.job.id) != 0) return;
+    if (kf_input_begin(in, req, fields) != 0) return;
+    a->ti.note = kf_input_str(in, "note", note_required, note_required, 2000);
+    kf_input_i64(in, "version", 0, 1, INT64_MAX, &a->ti.job.version);
+    if (kf_input_end(in) != 0) return;
+    kf_ticket_job_run(req, &a->ti.job, write ? write : note_action_write, 200);
 }
 
 static int onsite_cb(kf_tx *tx, void *ctx, kf_ticket *t, const kf_desk_calendar *cal)
@@ -449,20 +451,20 @@ static void ticket_follow_up(kf_req *req)
     static const char *const fields[] = {
         "satisfied", "score_overall", "score_timeliness", "score_attitude", "comment", "version",
         NULL};
-    kf_input in;
-    follow_up_input f = {.ti.job.in = &in};
-    if (kf_req_param_id(req, "id", &f.ti.job.id) != 0) return;
-    if (kf_input_begin(&in, req, fields) != 0) return;
-    kf_input_bool(&in, "satisfied", 1, &f.satisfied);
-    kf_input_i64(&in, "score_overall", 1, 1, 5, &f.overall);
-    kf_input_i64(&in, "score_timeliness", 0, 1, 5, &f.timeliness);
-    kf_input_i64(&in, "score_attitude", 0, 1, 5, &f.attitude);
+    follow_up_input *f = kf_ticket_job_new(req, sizeof(*f));
+    kf_input *in = f->ti.job.in;
+    if (kf_req_param_id(req, "id", &f->ti.job.id) != 0) return;
+    if (kf_input_begin(in, req, fields) != 0) return;
+    kf_input_bool(in, "satisfied", 1, &f->satisfied);
+    kf_input_i64(in, "score_overall", 1, 1, 5, &f->overall);
+    kf_input_i64(in, "score_timeliness", 0, 1, 5, &f->timeliness);
+    kf_input_i64(in, "score_attitude", 0, 1, 5, &f->attitude);
     /* the department reopening the work must read what was wrong */
-    int said_no = kf_input_has(&in, "satisfied") && !f.satisfied;
-    f.comment = kf_input_str(&in, "comment", said_no, 1, 2000);
-    kf_input_i64(&in, "version", 0, 1, INT64_MAX, &f.ti.job.version);
-    if (kf_input_end(&in) != 0) return;
-    kf_ticket_job_run(req, &f.ti.job, follow_up_write, 200);
+    int said_no = kf_input_has(in, "satisfied") && !f->satisfied;
+    f->comment = kf_input_str(in, "comment", said_no, 1, 2000);
+    kf_input_i64(in, "version", 0, 1, INT64_MAX, &f->ti.job.version);
+    if (kf_input_end(in) != 0) return;
+    kf_ticket_job_run(req, &f->ti.job, follow_up_write, 200);
 }
 
 static json_t *follow_up_json(kf_stmt *st, const void *ctx)
@@ -543,17 +545,17 @@ static void ticket_events(kf_req *req)
 int kf_api_ticket_actions_register(kf_router *r)
 {
     if (kf_router_add(r, "POST", "/api/v1/tickets/{id}/transitions", "tickets.write",
-                      ticket_transition, 0) != KF_OK ||
+                      ticket_transition, KF_ROUTE_PARKS) != KF_OK ||
         kf_router_add(r, "POST", "/api/v1/tickets/{id}/dispatch", "tickets.dispatch",
-                      ticket_dispatch, 0) != KF_OK ||
+                      ticket_dispatch, KF_ROUTE_PARKS) != KF_OK ||
         kf_router_add(r, "POST", "/api/v1/tickets/{id}/onsite", "tickets.write", ticket_onsite,
-                      0) != KF_OK ||
-        kf_router_add(r, "POST", "/api/v1/tickets/{id}/chase", "tickets.write", ticket_chase, 0) !=
-            KF_OK ||
-        kf_router_add(r, "POST", "/api/v1/tickets/{id}/notes", "tickets.write", ticket_note, 0) !=
-            KF_OK ||
+                      KF_ROUTE_PARKS) != KF_OK ||
+        kf_router_add(r, "POST", "/api/v1/tickets/{id}/chase", "tickets.write", ticket_chase,
+                      KF_ROUTE_PARKS) != KF_OK ||
+        kf_router_add(r, "POST", "/api/v1/tickets/{id}/notes", "tickets.write", ticket_note,
+                      KF_ROUTE_PARKS) != KF_OK ||
         kf_router_add(r, "POST", "/api/v1/tickets/{id}/follow-ups", "tickets.write",
-                      ticket_follow_up, 0) != KF_OK ||
+                      ticket_follow_up, KF_ROUTE_PARKS) != KF_OK ||
         kf_router_add(r, "GET", "/api/v1/tickets/{id}/follow-ups", "tickets.read",
                       ticket_follow_ups, 0) != KF_OK ||
         kf_router_add(r, "GET", "/api/v1/tickets/{id}/events", "tickets.read", ticket_events, 0) !=

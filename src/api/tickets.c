@@ -133,12 +133,17 @@ void kf_ticket_job_refused(kf_req *req, kf_ticket_job *j, int rc)
     }
 }
 
-void kf_ticket_job_run(kf_req *req, kf_ticket_job *j, kf_write_fn fn, int status)
+void *kf_ticket_job_new(kf_req *req, size_t size)
 {
-    j->req = req;
-    if (!j->now) j->now = kf_app_now(req->app); /* intake sets it before its reads */
-    j->actor = req->auth ? req->auth->user.id : 0;
-    int rc = kf_req_write(req, fn, j);
+    kf_ticket_job *j = kf_arena_alloc(&req->arena, size);
+    j->in = kf_arena_alloc(&req->arena, sizeof(*j->in));
+    return j;
+}
+
+/* The answer to J's write, which returned RC. */
+static void job_answer(kf_req *req, void *ctx, int rc)
+{
+    kf_ticket_job *j = ctx;
     /* the answer is built after the commit, outside the (single) writer */
     int answered = 0;
     if (rc == KF_OK && j->shown) rc = show(req, j, &answered);
@@ -147,18 +152,29 @@ void kf_ticket_job_run(kf_req *req, kf_ticket_job *j, kf_write_fn fn, int status
     } else if (rc == KF_OK && j->has_result) {
         kf_alarms_kick(req->app->alarms, j->alarm);
         if (j->replayed) kf_reply_header(req, "Idempotent-Replayed", "true");
-        if (status == 201 && !j->replayed)
+        if (j->status == 201 && !j->replayed)
             kf_reply_header(
                 req, "Location",
                 kf_arena_printf(&req->arena, "/api/v1/tickets/%lld", (long long)j->shown));
         size_t len = j->result.len;
-        kf_reply_owned(req, j->replayed ? 200 : status, "application/json; charset=utf-8",
+        kf_reply_owned(req, j->replayed ? 200 : j->status, "application/json; charset=utf-8",
                        kf_buf_steal(&j->result), len);
     } else {
         kf_ticket_job_refused(req, j, rc);
     }
     if (j->has_result) kf_buf_free(&j->result);
     json_decref(j->err_extra);
+    j->err_extra = NULL;
+    if (j->release) j->release(j);
+}
+
+void kf_ticket_job_run(kf_req *req, kf_ticket_job *j, kf_write_fn fn, int status)
+{
+    j->req = req;
+    j->status = status;
+    if (!j->now) j->now = kf_app_now(req->app); /* intake sets it before its reads */
+    j->actor = req->auth ? req->auth->user.id : 0;
+    kf_req_write_then(req, fn, j, job_answer);
 }
 
 /* What intake reads from the body, checked before the write. */
@@ -495,38 +511,48 @@ static void read_intake(kf_input *in, intake *it)
     if (it->assignee && !it->department) kf_input_fail(in, "department_id", "required");
 }
 
+static void intake_release(kf_ticket_job *j)
+{
+    intake *it = (intake *)j;
+    kf_ticket_release(&it->t);
+    kf_desk_calendar_free(it->cal);
+    it->cal = NULL;
+}
+
 static void ticket_create(kf_req *req)
 {
-    kf_input in;
-    if (kf_input_begin(&in, req, intake_fields) != 0) return;
-    intake it = {.job.in = &in};
-    read_intake(&in, &it);
-    it.idem_key = kf_req_header(req, "Idempotency-Key");
-    if (it.idem_key && (strlen(it.idem_key) == 0 || strlen(it.idem_key) > 128))
-        kf_input_fail(&in, "Idempotency-Key", "invalid");
-    if (kf_input_end(&in) != 0) return;
-    if (it.idem_key) { /* the request as JSON with sorted keys: spacing does not matter */
-        char *canon = json_dumps(in.body, JSON_COMPACT | JSON_SORT_KEYS);
+    intake *it = kf_ticket_job_new(req, sizeof(*it));
+    kf_input *in = it->job.in;
+    if (kf_input_begin(in, req, intake_fields) != 0) return;
+    read_intake(in, it);
+    it->idem_key = kf_req_header(req, "Idempotency-Key");
+    if (it->idem_key && (strlen(it->idem_key) == 0 || strlen(it->idem_key) > 128))
+        kf_input_fail(in, "Idempotency-Key", "invalid");
+    if (kf_input_end(in) != 0) return;
+    if (it->idem_key) { /* the request as JSON with sorted keys: spacing does not matter */
+        char *canon = json_dumps(in->body, JSON_COMPACT | JSON_SORT_KEYS);
         if (!canon) {
             kf_reply_status(req, KF_EIO);
             return;
         }
-        kf_token_hash(canon, it.request_hash);
+        kf_token_hash(canon, it->request_hash);
         free(canon);
     }
-    it.job.req = req;
-    it.job.now = kf_app_now(req->app);
+    it->job.req = req;
+    it->job.now = kf_app_now(req->app);
+    it->job.release = intake_release;
     kf_tx *tx = kf_req_read(req);
     if (!tx) return; /* answered */
-    int rc = intake_prepare(tx, &it);
-    if (rc == KF_EINVAL && in.fields)
-        kf_input_end(&in);
-    else if (rc != KF_OK)
-        kf_reply_status(req, rc);
+    int rc = intake_prepare(tx, it);
+    if (rc == KF_OK) {
+        kf_ticket_job_run(req, &it->job, intake_write, 201); /* releases IT */
+        return;
+    }
+    if (rc == KF_EINVAL && in->fields)
+        kf_input_end(in);
     else
-        kf_ticket_job_run(req, &it.job, intake_write, 201);
-    kf_ticket_release(&it.t);
-    kf_desk_calendar_free(it.cal);
+        kf_reply_status(req, rc);
+    intake_release(&it->job);
 }
 
 /* ---- reading ---- */
@@ -826,42 +852,43 @@ static void ticket_patch(kf_req *req)
     static const char *const fields[] = {
         "type",         "severity",  "category_id", "subject", "description", "caller_name",
         "caller_phone", "person_id", "unit_id",     "version", NULL};
-    kf_input in;
-    patch_input p = {.job.in = &in};
-    if (kf_req_param_id(req, "id", &p.job.id) != 0) return;
-    if (kf_input_begin(&in, req, fields) != 0) return;
-    p.type = input_enum(&in, "type", 0, kf_ticket_types);
-    p.severity = input_enum(&in, "severity", 0, kf_ticket_severities);
+    patch_input *p = kf_ticket_job_new(req, sizeof(*p));
+    kf_input *in = p->job.in;
+    if (kf_req_param_id(req, "id", &p->job.id) != 0) return;
+    if (kf_input_begin(in, req, fields) != 0) return;
+    p->type = input_enum(in, "type", 0, kf_ticket_types);
+    p->severity = input_enum(in, "severity", 0, kf_ticket_severities);
     /* null clears a link: present, unlike an absent field */
-    p.has_category = json_object_get(in.body, "category_id") != NULL;
-    if (p.has_category && !json_is_null(json_object_get(in.body, "category_id")))
-        kf_input_i64(&in, "category_id", 1, 1, INT64_MAX, &p.category);
-    p.has_person = json_object_get(in.body, "person_id") != NULL;
-    if (p.has_person && !json_is_null(json_object_get(in.body, "person_id")))
-        kf_input_i64(&in, "person_id", 1, 1, INT64_MAX, &p.person);
-    p.has_unit = json_object_get(in.body, "unit_id") != NULL;
-    if (p.has_unit && !json_is_null(json_object_get(in.body, "unit_id")))
-        kf_input_i64(&in, "unit_id", 1, 1, INT64_MAX, &p.unit);
-    p.subject = kf_input_str(&in, "subject", 0, 1, 200);
-    p.description = kf_input_str(&in, "description", 0, 0, 5000);
-    p.caller_name = kf_input_str(&in, "caller_name", 0, 0, 64);
-    p.has_phone = json_object_get(in.body, "caller_phone") != NULL;
-    const char *phone = kf_input_str(&in, "caller_phone", 0, 0, 32);
+    p->has_category = json_object_get(in->body, "category_id") != NULL;
+    if (p->has_category && !json_is_null(json_object_get(in->body, "category_id")))
+        kf_input_i64(in, "category_id", 1, 1, INT64_MAX, &p->category);
+    p->has_person = json_object_get(in->body, "person_id") != NULL;
+    if (p->has_person && !json_is_null(json_object_get(in->body, "person_id")))
+        kf_input_i64(in, "person_id", 1, 1, INT64_MAX, &p->person);
+    p->has_unit = json_object_get(in->body, "unit_id") != NULL;
+    if (p->has_unit && !json_is_null(json_object_get(in->body, "unit_id")))
+        kf_input_i64(in, "unit_id", 1, 1, INT64_MAX, &p->unit);
+    p->subject = kf_input_str(in, "subject", 0, 1, 200);
+    p->description = kf_input_str(in, "description", 0, 0, 5000);
+    p->caller_name = kf_input_str(in, "caller_name", 0, 0, 64);
+    p->has_phone = json_object_get(in->body, "caller_phone") != NULL;
+    const char *phone = kf_input_str(in, "caller_phone", 0, 0, 32);
     if (phone && *phone) {
-        const char *problem = kf_mobile_problem(phone, p.phone, sizeof(p.phone));
-        if (problem) kf_input_fail(&in, "caller_phone", problem);
+        const char *problem = kf_mobile_problem(phone, p->phone, sizeof(p->phone));
+        if (problem) kf_input_fail(in, "caller_phone", problem);
     }
-    kf_input_i64(&in, "version", 0, 1, INT64_MAX, &p.job.version);
-    if (kf_input_end(&in) != 0) return;
-    kf_ticket_job_run(req, &p.job, patch_write, 200);
+    kf_input_i64(in, "version", 0, 1, INT64_MAX, &p->job.version);
+    if (kf_input_end(in) != 0) return;
+    kf_ticket_job_run(req, &p->job, patch_write, 200);
 }
 
 int kf_api_tickets_register(kf_router *r)
 {
-    if (kf_router_add(r, "POST", "/api/v1/tickets", "tickets.write", ticket_create, 0) != KF_OK ||
+    if (kf_router_add(r, "POST", "/api/v1/tickets", "tickets.write", ticket_create,
+                      KF_ROUTE_PARKS) != KF_OK ||
         kf_router_add(r, "GET", "/api/v1/tickets/{id}", "tickets.read", ticket_get, 0) != KF_OK ||
-        kf_router_add(r, "PATCH", "/api/v1/tickets/{id}", "tickets.write", ticket_patch, 0) !=
-            KF_OK)
+        kf_router_add(r, "PATCH", "/api/v1/tickets/{id}", "tickets.write", ticket_patch,
+                      KF_ROUTE_PARKS) != KF_OK)
         return KF_EINVAL;
     if (kf_api_ticket_queues_register(r) != KF_OK) return KF_EINVAL;
     return kf_api_ticket_actions_register(r);

@@ -26,7 +26,7 @@ typedef struct {
 
 /* One write on a ticket. The write function fills RESULT (the ticket as
  * shown) or, for a refusal that is not a field problem, ERR_* . */
-typedef struct {
+typedef struct kf_ticket_job {
     kf_req *req;
     kf_input *in;
     int64_t now, actor, id, version;
@@ -44,10 +44,19 @@ typedef struct {
      * project's calendar, read before the write (NULL: read after the commit) */
     const kf_ticket_names *names;
     const kf_desk_calendar *cal;
+    int status; /* of the answer, on success */
+    /* frees what the write's context owns, once the answer is given; may be NULL */
+    void (*release)(struct kf_ticket_job *j);
 } kf_ticket_job;
 
-/* kf_ticket_job_run: runs FN as the request's write and answers: STATUS
- * with the result, or the job's error, or the store's. */
+/* kf_ticket_job_new: a zeroed write context of SIZE bytes whose first member
+ * is a kf_ticket_job, with J->in, on the request's arena: it outlives the
+ * handler, as kf_ticket_job_run needs. */
+void *kf_ticket_job_new(kf_req *req, size_t size);
+/* kf_ticket_job_run: runs FN as the request's write (kf_req_write_then) and
+ * answers: STATUS with the result, or the job's error, or the store's; then
+ * J->release. J comes from kf_ticket_job_new; the handler does nothing after
+ * this. */
 void kf_ticket_job_run(kf_req *req, kf_ticket_job *j, kf_write_fn fn, int status);
 
 /* kf_idem_claim: claims the Idempotency-Key KEY of J's actor for the

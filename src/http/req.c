@@ -87,6 +87,18 @@ int kf_req_write(kf_req *req, kf_write_fn fn, void *ctx)
     return kf_store_write(req->app->store, fn, ctx);
 }
 
+void kf_req_write_then(kf_req *req, kf_write_fn fn, void *ctx, kf_after_fn after)
+{
+    kf_req_read_done(req);
+    if (req->parks) { /* the server hands it over (server.c) */
+        req->park_fn = fn;
+        req->park_ctx = ctx;
+        req->park_after = after;
+        return;
+    }
+    after(req, ctx, kf_store_write(req->app->store, fn, ctx));
+}
+
 int kf_req_sees_project(const kf_req *req, int64_t project_id)
 {
     if (!req->auth) return 0;

@@ -66,6 +66,13 @@ typedef struct kf_req {
     const char *header_values[KF_MAX_HEADERS];
     int nheaders;
     const char *error_code; /* for the log line */
+
+    /* a write kf_req_write_then left for the server to hand to the store;
+     * PARKS: the server lets it (see kf_req_write_then) */
+    int parks;
+    kf_write_fn park_fn;
+    void *park_ctx;
+    void (*park_after)(struct kf_req *req, void *ctx, int rc);
 } kf_req;
 
 const char *kf_req_param(const kf_req *req, const char *name);
@@ -85,6 +92,20 @@ kf_tx *kf_req_read(kf_req *req);
 void kf_req_read_done(kf_req *req);
 /* kf_req_write: ends the read transaction, then kf_store_write. */
 int kf_req_write(kf_req *req, kf_write_fn fn, void *ctx);
+/* kf_after_fn: answers a write given to kf_req_write_then; RC is what
+ * kf_store_write returned for it. */
+typedef void (*kf_after_fn)(kf_req *req, void *ctx, int rc);
+/* kf_req_write_then: ends the read transaction and runs FN(tx, CTX) as REQ's
+ * write; once it is durable or has failed, AFTER(req, CTX, rc) answers.
+ * On a route marked KF_ROUTE_PARKS, over a store that submits writes
+ * (SQLite), it only records the write: when the handler returns, the server
+ * parks the connection and hands the write to the store, no thread waits for
+ * the commit, and AFTER runs later on the network thread. Elsewhere (on a
+ * request worker; PostgreSQL) the write runs now and AFTER before this
+ * returns. Either way the handler does nothing after calling it, and CTX,
+ * with everything it points to, must outlive the handler: the request's
+ * arena. */
+void kf_req_write_then(kf_req *req, kf_write_fn fn, void *ctx, kf_after_fn after);
 /* kf_req_sees_project: 1 if the caller may see project PROJECT_ID. */
 int kf_req_sees_project(const kf_req *req, int64_t project_id);
 

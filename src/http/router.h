@@ -13,6 +13,9 @@ enum {
     KF_ROUTE_LARGE_BODY = 1, /* bodies up to --max-import (files), not --max-body */
     KF_ROUTE_WORKER = 2,     /* a read that takes seconds (an export): run on a worker, as a
                                 write is, not on the network thread its neighbours share */
+    KF_ROUTE_PARKS = 4,      /* a write whose handler only reads, then writes with
+                                kf_req_write_then: over SQLite it runs on the network thread,
+                                and its connection is parked while the write commits */
 };
 
 struct kf_route {

@@ -4,7 +4,11 @@
  * network thread. A write may wait for its group commit, which would hold up
  * every other connection that thread serves, so its connection is suspended
  * and the request handed to a request worker, which runs the handler and
- * resumes the connection; the callback that follows sends the answer. Per
+ * resumes the connection; the callback that follows sends the answer. A
+ * write whose route parks (KF_ROUTE_PARKS) skips the worker when the store
+ * submits writes: its handler runs here, the connection is suspended while
+ * the store's threads commit the write, and the store resumes it; the
+ * callback that follows runs the handler's answer and sends it. Per
  * ARCHITECTURE.md, answering on the very first callback drops keep-alive, so
  * ordinary answers wait for a later call; only a body declared too large is
  * refused at once (the connection closes). */
@@ -44,6 +48,8 @@ struct kf_server {
     kf_workq *workers; /* run the handlers */
     int port;
     _Atomic int inflight;
+    _Atomic int parked;   /* connections waiting for a write handed to the store */
+    _Atomic int stopping; /* no more writes are handed to the store */
     /* request ids: this run's random prefix, then a count */
     unsigned char id_prefix[4];
     _Atomic uint64_t id_next;
@@ -66,6 +72,8 @@ struct pending {
     int path_known;   /* no route matched, but the path exists under another method */
     int answered;     /* handed to a worker, or answered at once */
     int ready;        /* the worker is done: the answer waits to be sent */
+    int written;      /* the parked write is done (WRITE_RC): its answer is next */
+    int write_rc;
     char ip[INET6_ADDRSTRLEN];
     /* the request arena's first block: most requests need no other (the
      * record is reused, so this costs no malloc, and no malloc of a large
@@ -242,6 +250,17 @@ static int admit(kf_req *req)
     return 0;
 }
 
+/* A handler that gave no answer answers 500. */
+static void must_answer(kf_req *req)
+{
+    if (req->status) return;
+    kf_logline l;
+    kf_log_begin(&l, req->app->log, KF_LOG_ERROR, "handler gave no answer");
+    kf_log_str(&l, "route", req->route->pattern);
+    kf_log_end(&l);
+    kf_reply_error(req, 500, "internal", NULL);
+}
+
 static void dispatch(pending *p)
 {
     kf_req *req = &p->req;
@@ -259,14 +278,55 @@ static void dispatch(pending *p)
     }
     if (admit(req) == 0) {
         req->route->handler(req);
-        if (!req->status) {
-            kf_logline l;
-            kf_log_begin(&l, req->app->log, KF_LOG_ERROR, "handler gave no answer");
-            kf_log_str(&l, "route", req->route->pattern);
-            kf_log_end(&l);
-            kf_reply_error(req, 500, "internal", NULL);
-        }
+        if (!req->park_fn) must_answer(req);
     }
+    kf_req_read_done(req);
+}
+
+/* On a store thread: the parked write of P is durable or failed. */
+static void write_done(void *arg, int rc)
+{
+    pending *p = arg;
+    kf_server *s = p->server; /* P may be gone once its connection is resumed */
+    p->write_rc = rc;
+    p->written = 1;
+    MHD_resume_connection(p->req.conn);
+    atomic_fetch_sub(&s->parked, 1);
+}
+
+/* 1 when a request of route RT may park its write, counted then in
+ * S->parked until its answer is under way, so kf_server_stop waits for it:
+ * counted before STOPPING is looked at, so either the stop sees the count
+ * or the request sees the stop. */
+static int may_park(kf_server *s, const kf_route *rt)
+{
+    if (!rt || !(rt->flags & KF_ROUTE_PARKS) || !kf_store_submits(s->app->store)) return 0;
+    atomic_fetch_add(&s->parked, 1);
+    if (!atomic_load(&s->stopping)) return 1;
+    atomic_fetch_sub(&s->parked, 1);
+    return 0;
+}
+
+/* The handler of P left a write (kf_req_write_then): the connection waits,
+ * suspended, while the store's threads commit it. */
+static void park(pending *p)
+{
+    kf_server *s = p->server;
+    kf_req *req = &p->req;
+    MHD_suspend_connection(req->conn);
+    int rc = kf_store_submit(s->app->store, req->park_fn, req->park_ctx, write_done, p);
+    if (rc != KF_OK) write_done(p, rc);
+}
+
+/* The parked write of P is done: the handler's answer to it. */
+static void answer_parked(pending *p)
+{
+    kf_req *req = &p->req;
+    kf_after_fn after = req->park_after;
+    req->park_fn = NULL;
+    req->park_after = NULL;
+    after(req, req->park_ctx, p->write_rc);
+    must_answer(req);
     kf_req_read_done(req);
 }
 
@@ -320,6 +380,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (p->ready) return send_reply(conn, &p->req);
+    if (p->written) {
+        p->written = 0;
+        answer_parked(p);
+        return send_reply(conn, &p->req);
+    }
     if (p->answered) return MHD_YES;
     p->answered = 1;
     if (p->too_big) {
@@ -328,9 +393,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         kf_reply_error(&p->req, 413, "payload_too_large", NULL);
         return send_reply(conn, &p->req);
     }
-    if (!is_unsafe(p->req.method) && !(p->req.route && (p->req.route->flags & KF_ROUTE_WORKER))) {
-        /* a read never waits for a commit: answered here */
+    const kf_route *rt = p->req.route;
+    p->req.parks = may_park(s, rt);
+    if (p->req.parks || (!is_unsafe(p->req.method) && !(rt && (rt->flags & KF_ROUTE_WORKER)))) {
+        /* a read never waits for a commit, and a parked write waits without a thread */
         dispatch(p);
+        if (p->req.park_fn) {
+            park(p);
+            return MHD_YES;
+        }
+        if (p->req.parks) atomic_fetch_sub(&s->parked, 1); /* answered without a write */
         return send_reply(conn, &p->req);
     }
     MHD_suspend_connection(conn);
@@ -475,13 +547,17 @@ void kf_server_stop(kf_server *s, int grace_ms)
     if (!s) return;
     /* Stop accepting: the listening socket is closed at once, so new
      * clients are refused while requests in flight finish. */
+    atomic_store(&s->stopping, 1); /* a write that would park goes to the stopped workers */
     MHD_socket fd = MHD_quiesce_daemon(s->daemon);
     if (fd != MHD_INVALID_SOCKET) close(fd);
     for (int waited = 0; atomic_load(&s->inflight) > 0 && waited < grace_ms; waited += 10)
         usleep(10 * 1000);
-    /* handlers still running finish and resume their connections: libmicrohttpd
-     * must not be stopped with a connection suspended */
+    /* handlers still running finish and resume their connections, and so do
+     * the parked writes: libmicrohttpd must not be stopped with a connection
+     * suspended */
     kf_workq_stop(s->workers); /* a write arriving now is answered 503 */
+    while (atomic_load(&s->parked) > 0)
+        usleep(1000);
     MHD_stop_daemon(s->daemon);
     kf_workq_free(s->workers);
     server_free(s);

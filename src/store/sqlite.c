@@ -471,6 +471,7 @@ const kf_store_ops kf_store_sqlite_ops = {
     .read_begin = sq_read_begin,
     .read_end = sq_read_end,
     .write = sq_write,
+    .submit = sq_submit,
     .stats = sq_stats,
     .bulk = sq_bulk,
     .migration_lock = sq_migration_lock,

@@ -103,6 +103,10 @@ struct write_job {
      * commit wakes dozens of callers at once, and each then had to take
      * queue_mu again behind the syncer, the writer and one another */
     sem_t done;
+    /* or, for a job submitted (kf_store_submit), told its result; the job
+     * is then the store's (malloc'd) and freed once told */
+    kf_write_done_fn told;
+    void *told_arg;
     /* when it was queued, its batch began, and its batch committed
      * (kf_monotonic_us), for kf_store_note_wait */
     int64_t queued_us, started_us, committed_us;
@@ -169,6 +173,7 @@ int sq_writes_start(sq_store *s, const char *path, int timeout_ms, char *err, si
 /* sq_writes_stop: runs what is queued, makes it durable, stops the threads. */
 void sq_writes_stop(sq_store *s);
 int sq_write(kf_store *base, kf_write_fn fn, void *ctx, int alone);
+int sq_submit(kf_store *base, kf_write_fn fn, void *ctx, kf_write_done_fn done, void *arg);
 int sq_bulk(kf_store *base, int on);
 
 #endif

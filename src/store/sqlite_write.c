@@ -1,18 +1,20 @@
 /* The SQLite backend's writes.
  *
- * Every kf_store_write call queues a job; one writer thread takes the queued
- * jobs in batches and runs them in one transaction, each inside its own
- * savepoint so a failing job is undone alone, then commits once. A durable
- * commit costs about a millisecond on these disks; sharing it across the
- * batch is what makes thousands of durable writes a second possible (see
- * ARCHITECTURE.md, "group commit").
+ * Every kf_store_write call queues a job (kf_store_submit too, without
+ * waiting for it); one writer thread takes the queued jobs in batches and
+ * runs them in one transaction, each inside its own savepoint so a failing
+ * job is undone alone, then commits once. A durable commit costs about a
+ * millisecond on these disks; sharing it across the batch is what makes
+ * thousands of durable writes a second possible (see ARCHITECTURE.md,
+ * "group commit").
  *
  * Durability is pipelined: the writer commits without waiting for the disk
  * (synchronous=NORMAL) and hands the batch to the syncer thread, which
- * fdatasyncs the log and only then wakes the batch's callers, while the
- * writer already runs the next batch. A job is acknowledged only once the log
- * holding its commit is on disk; a crash loses at most commits nobody was
- * told about (WAL recovery stops at the last intact commit).
+ * fdatasyncs the log and only then wakes the batch's callers (or tells
+ * those who submitted), while the writer already runs the next batch. A job
+ * is acknowledged only once the log holding its commit is on disk; a crash
+ * loses at most commits nobody was told about (WAL recovery stops at the
+ * last intact commit).
  *
  * Checkpoints run on a thread of their own (docs/decisions.md). */
 #define _GNU_SOURCE /* pthread_setname_np: the store's threads show by name in top and perf */
@@ -25,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -141,7 +144,12 @@ static void wake_jobs(write_job *jobs, int rc)
     for (write_job *j = jobs, *next; j; j = next) {
         next = j->next; /* the waiter may free J once it is posted */
         if (rc != KF_OK && j->rc == KF_OK) j->rc = rc;
-        sem_post(&j->done);
+        if (j->told) {
+            j->told(j->told_arg, j->rc);
+            free(j);
+        } else {
+            sem_post(&j->done);
+        }
     }
 }
 
@@ -323,28 +331,49 @@ static void *syncer_main(void *arg)
     return NULL;
 }
 
-int sq_write(kf_store *base, kf_write_fn fn, void *ctx, int alone)
+/* Queues JOB for the writer; KF_EBUSY (not queued) once the store is stopping. */
+static int enqueue(sq_store *s, write_job *job)
 {
-    sq_store *s = (sq_store *)base;
-    write_job job = {.fn = fn, .ctx = ctx, .alone = alone};
     pthread_mutex_lock(&s->queue_mu);
     if (s->stopping) {
         pthread_mutex_unlock(&s->queue_mu);
         return KF_EBUSY;
     }
-    sem_init(&job.done, 0, 0);
-    job.queued_us = kf_monotonic_us();
+    job->queued_us = kf_monotonic_us();
     if (s->tail)
-        s->tail->next = &job;
+        s->tail->next = job;
     else
-        s->head = &job;
-    s->tail = &job;
+        s->head = job;
+    s->tail = job;
     pthread_cond_signal(&s->queue_nonempty);
     pthread_mutex_unlock(&s->queue_mu);
-    while (sem_wait(&job.done) != 0) /* only EINTR: a signal came */
-        ;
+    return KF_OK;
+}
+
+int sq_write(kf_store *base, kf_write_fn fn, void *ctx, int alone)
+{
+    write_job job = {.fn = fn, .ctx = ctx, .alone = alone};
+    sem_init(&job.done, 0, 0);
+    int rc = enqueue((sq_store *)base, &job);
+    if (rc == KF_OK) {
+        while (sem_wait(&job.done) != 0) /* only EINTR: a signal came */
+            ;
+        rc = job.rc;
+    }
     sem_destroy(&job.done);
-    return job.rc;
+    return rc;
+}
+
+int sq_submit(kf_store *base, kf_write_fn fn, void *ctx, kf_write_done_fn done, void *arg)
+{
+    write_job *job = kf_calloc(1, sizeof(*job));
+    job->fn = fn;
+    job->ctx = ctx;
+    job->told = done;
+    job->told_arg = arg;
+    int rc = enqueue((sq_store *)base, job);
+    if (rc != KF_OK) free(job);
+    return rc;
 }
 
 typedef struct {

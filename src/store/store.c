@@ -66,6 +66,16 @@ int kf_store_write_alone(kf_store *s, kf_write_fn fn, void *ctx)
     return s->ops->write(s, fn, ctx, 1);
 }
 
+int kf_store_submits(const kf_store *s)
+{
+    return s->ops->submit != NULL;
+}
+
+int kf_store_submit(kf_store *s, kf_write_fn fn, void *ctx, kf_write_done_fn done, void *arg)
+{
+    return s->ops->submit ? s->ops->submit(s, fn, ctx, done, arg) : KF_EINVAL;
+}
+
 int kf_store_bulk(kf_store *s, int on)
 {
     return s->ops->bulk ? s->ops->bulk(s, on) : KF_OK;

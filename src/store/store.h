@@ -109,6 +109,21 @@ int kf_store_write(kf_store *s, kf_write_fn fn, void *ctx);
  * batch undo one job — inside a savepoint SQLite journals every statement, which
  * made bulk inserts ~18x slower (measured). */
 int kf_store_write_alone(kf_store *s, kf_write_fn fn, void *ctx);
+/* kf_write_done_fn: told the result of a write handed over by kf_store_submit,
+ * on one of the store's threads, maybe under the store's lock: it must be
+ * quick and must not call the store. */
+typedef void (*kf_write_done_fn)(void *arg, int rc);
+/* kf_store_submits: 1 when kf_store_submit hands writes over without waiting
+ * (SQLite, whose writer thread runs them); 0 on PostgreSQL, whose writes run
+ * on the caller's thread. */
+int kf_store_submits(const kf_store *s);
+/* kf_store_submit: queues FN(tx, CTX) as kf_store_write does and returns at
+ * once; DONE(ARG, rc) is called exactly once, when the write is durable or
+ * has failed, with what kf_store_write would have returned. CTX must live
+ * until then. Returns KF_OK, or an error and nothing was queued (DONE is not
+ * called): KF_EBUSY when the store is stopping, KF_EINVAL when it cannot
+ * (kf_store_submits is 0). */
+int kf_store_submit(kf_store *s, kf_write_fn fn, void *ctx, kf_write_done_fn done, void *arg);
 void kf_store_stats_get(kf_store *s, kf_store_stats *out);
 /* kf_store_bulk: bulk-load mode, for filling a fresh database that is thrown
  * away if the load fails (kefu gen). ON: SQLite's writer stops checking

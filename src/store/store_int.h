@@ -15,6 +15,8 @@ typedef struct kf_store_ops {
     int (*read_begin)(kf_store *s, kf_tx **out);
     void (*read_end)(kf_store *s, kf_tx *tx);
     int (*write)(kf_store *s, kf_write_fn fn, void *ctx, int alone);
+    /* submit: kf_store_submit (NULL: the backend only writes on the caller's thread) */
+    int (*submit)(kf_store *s, kf_write_fn fn, void *ctx, kf_write_done_fn done, void *arg);
     void (*stats)(kf_store *s, kf_store_stats *out);
     /* bulk: kf_store_bulk (NULL: nothing to do) */
     int (*bulk)(kf_store *s, int on);
