@@ -441,6 +441,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     pending *p = *con_cls;
     if (!p) return;
     *con_cls = NULL;
+    /* the client left while its write was parked: the answer goes nowhere, but
+     * the handler's answer step frees what its write held */
+    if (p->written) answer_parked(p);
     int64_t dur = kf_monotonic_us() - p->start_us;
     if (p->answered) {
         log_request(p, dur, toe);

@@ -145,6 +145,37 @@ class GracefulShutdown(unittest.TestCase):
         self.assertEqual(int(db.scalar("SELECT COUNT(*) FROM tickets WHERE id IN (%s)" % ids)),
                          len(created), "a ticket answered 201 is missing after the stop")
 
+    def test_client_gone_before_the_answer(self):
+        """Clients that send a ticket and hang up at once, while its write commits: the
+        server goes on serving, and when it stops the sanitizers find nothing it held for
+        those answers left unfreed."""
+        db = Database()
+        srv = Server(db=db).start()
+        try:
+            agent = Client(srv.port)
+            agent.login("agent")
+            cookie = "; ".join("%s=%s" % kv for kv in agent.cookies.items())
+            for i in range(40):
+                body = json.dumps({"project_id": 1, "type": "complaint", "channel": "phone",
+                                   "subject": "挂断的来电 %d" % i,
+                                   "caller_phone": "13800138000"}, ensure_ascii=False).encode()
+                head = ("POST /api/v1/tickets HTTP/1.1\r\nHost: t\r\n"
+                        "Content-Type: application/json\r\nCookie: %s\r\nX-CSRF-Token: %s\r\n"
+                        "Content-Length: %d\r\n\r\n" % (cookie, agent.csrf, len(body))).encode()
+                s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+                s.sendall(head + body)
+                s.close()
+            deadline = time.time() + 20
+            while int(db.scalar("SELECT COUNT(*) FROM tickets WHERE subject LIKE '挂断的来电%'")) \
+                    < 40 and time.time() < deadline:
+                time.sleep(0.05)
+            made = int(db.scalar("SELECT COUNT(*) FROM tickets WHERE subject LIKE '挂断的来电%'"))
+            self.assertEqual(made, 40, "a request received whole is done, the caller gone or not")
+            r = agent.get("/api/v1/tickets", query={"q": "挂断的来电"})
+            self.assertEqual(r.status, 200)
+        finally:
+            srv.stop()
+
     def test_sigterm_right_after_start(self):
         """A SIGTERM as soon as the server answers (a quick restart by a service manager)
         must stop it cleanly as well, not kill it."""
