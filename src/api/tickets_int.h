@@ -117,6 +117,7 @@ int kf_ticket_dispatch_record(kf_tx *tx, kf_ticket_job *j, const kf_ticket *t, c
 int kf_ticket_check_ref(kf_tx *tx, const char *table, int64_t id, int64_t project, int *ok);
 
 /* The routes of ticket_queues.c and ticket_actions.c (tickets.c calls them). */
+int kf_api_ticket_show_register(kf_router *r);
 int kf_api_ticket_queues_register(kf_router *r);
 int kf_api_ticket_actions_register(kf_router *r);
 
