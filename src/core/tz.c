@@ -223,6 +223,9 @@ const char *kf_tz_name(const kf_tz *tz)
  * UTC_S is before the first (or there are none). */
 static ptrdiff_t period(const kf_tz *tz, int64_t utc_s)
 {
+    /* today's instants lie past the last transition in most zones (China's
+     * since 1991): no search; the clocks of every ticket ask for them */
+    if (tz->n == 0 || utc_s >= tz->trans[tz->n - 1]) return (ptrdiff_t)tz->n - 1;
     size_t lo = 0, hi = tz->n; /* answer + 1 is in [lo, hi] */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -258,6 +261,9 @@ static int64_t sat_sub(int64_t a, int64_t b)
 int64_t kf_tz_to_utc(const kf_tz *tz, int64_t local_s)
 {
     int64_t lo = sat_sub(local_s, tz->max_off), hi = sat_sub(local_s, tz->min_off);
+    /* past the last transition one offset holds (what the walk below finds) */
+    if (tz->n == 0 || lo >= tz->trans[tz->n - 1])
+        return sat_sub(local_s, tz->n ? tz->offs[tz->n - 1] : tz->off0);
     ptrdiff_t first = period(tz, lo);
     for (ptrdiff_t i = first; i < (ptrdiff_t)tz->n; i++) {
         int64_t start = i < 0 ? INT64_MIN : tz->trans[i];

@@ -133,19 +133,28 @@ typedef struct {
 /* A round-robin department without a cap: the next member on duty after the
  * last one picked (or the first), found and remembered in one statement; no
  * row when the department dispatches otherwise or nobody is on duty. */
+#define TURN_SQL                                                                                   \
+    "UPDATE departments SET last_assignee_id = COALESCE("                                          \
+    "(SELECT MIN(m.user_id)" ON_DUTY " AND m.user_id > departments.last_assignee_id),"             \
+    " (SELECT MIN(m.user_id)" ON_DUTY "))"                                                         \
+    " WHERE id = ? AND dispatch_mode = 'round_robin'"                                              \
+    " AND max_open_per_person = 0 AND EXISTS (SELECT 1" ON_DUTY ")"
+
 static int next_turn(kf_tx *tx, void *ctx)
 {
     turn *t = ctx;
-    int rc =
-        kf_tx_i64(tx, &t->user,
-                  "UPDATE departments SET last_assignee_id = COALESCE("
-                  "(SELECT MIN(m.user_id)" ON_DUTY " AND m.user_id > departments.last_assignee_id),"
-                  " (SELECT MIN(m.user_id)" ON_DUTY "))"
-                  " WHERE id = ? AND dispatch_mode = 'round_robin'"
-                  " AND max_open_per_person = 0 AND EXISTS (SELECT 1" ON_DUTY ")"
-                  " RETURNING last_assignee_id",
-                  "i", t->department);
-    return rc == KF_ENOTFOUND ? KF_OK : rc;
+    int rc;
+    if (kf_tx_is_postgres(tx)) {
+        rc = kf_tx_i64(tx, &t->user, TURN_SQL " RETURNING last_assignee_id", "i", t->department);
+        return rc == KF_ENOTFOUND ? KF_OK : rc;
+    }
+    /* SQLite: the row read back, as its RETURNING costs more than the update
+     * (the one writer sees its own write, and nothing else between) */
+    int64_t moved = 0;
+    rc = kf_tx_exec(tx, &moved, TURN_SQL, "i", t->department);
+    if (rc != KF_OK || !moved) return rc;
+    return kf_tx_i64(tx, &t->user, "SELECT last_assignee_id FROM departments WHERE id = ?", "i",
+                     t->department);
 }
 
 int kf_desk_pick_assignee(kf_tx *tx, int64_t project, int64_t department, int64_t *user)

@@ -38,15 +38,16 @@ void kf_clock_init(kf_clock *c, const kf_sla_target *t)
     c->state = KF_CLOCK_PENDING;
 }
 
-/* AMOUNT of the clock's basis after START. */
-static int advance(const kf_clock *c, const kf_workcal *cal, int64_t start, int64_t amount,
-                   int64_t *out)
+/* AMOUNT[0..N) (ascending) of the clock's basis after START, into OUT. */
+static int advance(const kf_clock *c, const kf_workcal *cal, int64_t start, const int64_t *amount,
+                   int n, int64_t *out)
 {
     if (c->t.basis == KF_BASIS_CALENDAR) {
-        *out = start + amount;
+        for (int i = 0; i < n; i++)
+            out[i] = start + amount[i];
         return KF_OK;
     }
-    return kf_workcal_add(cal, start, amount, out);
+    return kf_workcal_add_each(cal, start, amount, n, out);
 }
 
 static int64_t span(const kf_clock *c, const kf_workcal *cal, int64_t a, int64_t b)
@@ -58,20 +59,25 @@ static int64_t span(const kf_clock *c, const kf_workcal *cal, int64_t a, int64_t
 /* Due, reminder and escalation instants from the start, target and pauses. */
 static int schedule(kf_clock *c, const kf_workcal *cal)
 {
-    int64_t base = c->paused_ms;
-    int rc = advance(c, cal, c->started_at, c->t.target_ms + base, &c->due_at);
-    if (rc != KF_OK) return rc;
-    c->remind_at = 0;
+    int64_t base = c->paused_ms, amount[3], at[3];
+    int n = 0, remind = -1, escalate = -1;
     if (c->t.remind_percent > 0 && c->t.remind_percent < 100) {
         int64_t share = c->t.target_ms / 100 * c->t.remind_percent +
                         c->t.target_ms % 100 * c->t.remind_percent / 100;
-        rc = advance(c, cal, c->started_at, share + base, &c->remind_at);
-        if (rc != KF_OK) return rc;
+        remind = n;
+        amount[n++] = share + base;
     }
-    c->escalate_at = 0;
-    if (c->t.escalate_after_ms > 0)
-        rc = advance(c, cal, c->started_at, c->t.target_ms + c->t.escalate_after_ms + base,
-                     &c->escalate_at);
+    int due = n;
+    amount[n++] = c->t.target_ms + base;
+    if (c->t.escalate_after_ms > 0) {
+        escalate = n;
+        amount[n++] = c->t.target_ms + c->t.escalate_after_ms + base;
+    }
+    /* the reminder comes before the due instant, the escalation after it */
+    int rc = advance(c, cal, c->started_at, amount, n, at);
+    c->due_at = at[due];
+    c->remind_at = remind >= 0 ? at[remind] : 0;
+    c->escalate_at = escalate >= 0 ? at[escalate] : 0;
     return rc;
 }
 

@@ -120,30 +120,45 @@ int kf_workcal_has_time(const kf_workcal *c)
 
 /* The walk starts a day before FROM's local date (a window of the day before
  * may end after FROM only in odd zones, but it costs nothing) and goes day by
- * day; T is the instant up to which working time has been counted. */
-int kf_workcal_add(const kf_workcal *c, int64_t from_ms, int64_t work_ms, int64_t *out_ms)
+ * day; T is the instant up to which working time has been counted, DONE how
+ * much was counted. Each amount is found on the way to the next. */
+int kf_workcal_add_each(const kf_workcal *c, int64_t from_ms, const int64_t *work_ms, int n,
+                        int64_t *out_ms)
 {
-    *out_ms = from_ms;
-    if (work_ms < 0 || from_ms < -MS_LIMIT || from_ms > MS_LIMIT) return KF_EINVAL;
-    if (work_ms == 0) return KF_OK;
+    int j = 0, bad = from_ms < -MS_LIMIT || from_ms > MS_LIMIT;
+    for (int i = 0; i < n; i++) {
+        out_ms[i] = from_ms;
+        bad |= work_ms[i] < 0 || (i > 0 && work_ms[i] < work_ms[i - 1]);
+    }
+    if (bad) return KF_EINVAL;
+    while (j < n && work_ms[j] == 0)
+        j++;
+    if (j == n) return KF_OK;
     if (!kf_workcal_has_time(c)) return KF_EINVAL;
 
-    int64_t t = from_ms, left = work_ms, day = local_day(c, from_ms) - 1;
+    int64_t t = from_ms, done = 0, day = local_day(c, from_ms) - 1;
     for (int i = 0; i <= WALK_DAYS; i++, day++) {
         span sp[KF_WORKCAL_MAX_WINDOWS];
-        int n = day_spans(c, day, sp);
-        for (int k = 0; k < n; k++) {
+        int nsp = day_spans(c, day, sp);
+        for (int k = 0; k < nsp; k++) {
             if (sp[k].end <= t) continue;
             int64_t s = sp[k].start > t ? sp[k].start : t;
-            if (left <= sp[k].end - s) {
-                *out_ms = s + left;
-                return KF_OK;
+            for (; work_ms[j] - done <= sp[k].end - s; j++) {
+                out_ms[j] = s + (work_ms[j] - done);
+                if (j + 1 == n) return KF_OK;
             }
-            left -= sp[k].end - s;
+            done += sp[k].end - s;
             t = sp[k].end;
         }
     }
+    for (int i = 0; i < n; i++)
+        out_ms[i] = from_ms;
     return KF_EINVAL;
+}
+
+int kf_workcal_add(const kf_workcal *c, int64_t from_ms, int64_t work_ms, int64_t *out_ms)
+{
+    return kf_workcal_add_each(c, from_ms, &work_ms, 1, out_ms);
 }
 
 /* The same walk as kf_workcal_add, so that between(a, add(a, w)) == w. Like

@@ -52,6 +52,11 @@ int kf_workcal_has_time(const kf_workcal *c);
  * does not count). WORK_MS 0 gives FROM_MS itself. KF_OK, or KF_EINVAL when the
  * calendar has no working time within 20 years of FROM_MS. */
 int kf_workcal_add(const kf_workcal *c, int64_t from_ms, int64_t work_ms, int64_t *out_ms);
+/* kf_workcal_add_each: kf_workcal_add for each of WORK_MS[0..N), in
+ * ascending order (KF_EINVAL otherwise), into OUT_MS[0..N), walking the
+ * calendar once (a clock's reminder, due and escalation instants). */
+int kf_workcal_add_each(const kf_workcal *c, int64_t from_ms, const int64_t *work_ms, int n,
+                        int64_t *out_ms);
 /* kf_workcal_between: working time in ms between A_MS and B_MS (0 if B <= A). */
 int64_t kf_workcal_between(const kf_workcal *c, int64_t a_ms, int64_t b_ms);
 /* kf_workcal_is_working: 1 when instant AT_MS falls inside working time. */

@@ -157,6 +157,33 @@ static void test_jsonw(void **state)
                         "\"n\":-9223372036854775808,\"id\":null,"
                         "\"at\":\"1970-01-01T00:00:00.250Z\",\"ok\":true,\"no\":false},0,[]],"
                         "\"next\":null}");
+    /* texts at and past the length written in one append, a key to escape,
+     * numbers and times after commas */
+    kf_buf_reset(&b);
+    kf_jsonw_init(&w, &b);
+    char at_edge[97], past[98];
+    memset(at_edge, 'a', 96);
+    at_edge[96] = '\0';
+    memset(past, 'b', 97);
+    past[97] = '\0';
+    kf_jsonw_array(&w);
+    kf_jsonw_str(&w, at_edge);
+    kf_jsonw_str(&w, past);
+    kf_jsonw_int(&w, -7);
+    kf_jsonw_time(&w, 1000);
+    kf_jsonw_object(&w);
+    kf_jsonw_key(&w, "a\"b");
+    kf_jsonw_int(&w, 1);
+    kf_jsonw_key(&w, "");
+    kf_jsonw_str(&w, "");
+    kf_jsonw_end(&w);
+    kf_jsonw_end(&w);
+    assert_false(w.failed);
+    char want[400];
+    snprintf(want, sizeof(want),
+             "[\"%s\",\"%s\",-7,\"1970-01-01T00:00:01.000Z\",{\"a\\\"b\":1,\"\":\"\"}]", at_edge,
+             past);
+    assert_string_equal(b.data, want);
     /* the buffer's limit is met: the writer says so rather than cutting the text short */
     kf_buf small;
     kf_buf_init(&small, 8);

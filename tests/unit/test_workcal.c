@@ -157,6 +157,19 @@ static void test_tz_to_utc(void **state)
         assert_true(back == t || back == t - 3600); /* first occurrence in the overlap */
     }
 
+    /* Shanghai's last transition (the end of DST, 1991-09-15 02:00 CDT back to
+     * 01:00 CST, 17:00Z): the hour repeated takes its first (CDT) occurrence,
+     * and the single offset after it is found without the search */
+    assert_int_equal(kf_tz_to_utc(g_sh, wall_s(1991, 9, 15, 1, 30)), wall_s(1991, 9, 14, 16, 30));
+    assert_int_equal(kf_tz_to_utc(g_sh, wall_s(1991, 9, 15, 2, 30)), wall_s(1991, 9, 14, 18, 30));
+    assert_int_equal(kf_tz_to_utc(g_sh, wall_s(1991, 9, 16, 12, 0)), wall_s(1991, 9, 16, 4, 0));
+    assert_int_equal(kf_tz_to_utc(g_sh, wall_s(2099, 7, 1, 8, 0)), wall_s(2099, 7, 1, 0, 0));
+    for (int64_t t = wall_s(1991, 3, 1, 0, 0); t < wall_s(1992, 3, 1, 0, 0); t += 7 * 3600) {
+        int64_t back = kf_tz_to_utc(g_sh, t + kf_tz_offset(g_sh, t));
+        assert_true(back == t || back == t - 3600);
+        if (t >= wall_s(1991, 9, 14, 18, 0)) assert_int_equal(back, t);
+    }
+
     kf_tz *utc;
     assert_int_equal(kf_tz_load(NULL, "UTC", &utc), KF_OK);
     assert_int_equal(kf_tz_offset(utc, wall_s(2026, 7, 1, 0, 0)), 0);
@@ -478,6 +491,41 @@ static void test_add_between_inverse(void **state)
     }
 }
 
+/* A clock's reminder, due and escalation instants in one walk: each as one add
+ * gives it, equal amounts and zeros too; amounts out of order are refused. */
+static void test_add_each(void **state)
+{
+    (void)state;
+    kf_workcal c = office(g_sh, 1);
+    kf_workcal ny = office(g_ny, 0);
+    uint64_t seed = 20261123;
+    int64_t year = 365 * 24 * HOUR_MS;
+    for (int i = 0; i < 2000; i++) {
+        const kf_workcal *cal = i % 3 == 2 ? &ny : &c;
+        int64_t from = utc_ms(2026, 1, 1, 0, 0) + (int64_t)(rnd(&seed) % year);
+        int64_t work[4], out[4];
+        int n = 1 + (int)(rnd(&seed) % 4);
+        for (int k = 0; k < n; k++) {
+            int64_t step = (int64_t)(rnd(&seed) % (uint64_t)(3 * 8 * HOUR_MS));
+            if (rnd(&seed) % 4 == 0) step = 0;
+            work[k] = (k ? work[k - 1] : 0) + step;
+        }
+        assert_int_equal(kf_workcal_add_each(cal, from, work, n, out), KF_OK);
+        for (int k = 0; k < n; k++)
+            assert_int_equal(out[k], add(cal, from, work[k]));
+    }
+    int64_t from = sh(2026, 2, 13, 16, 0), work[] = {24 * HOUR_MS, HOUR_MS}, out[2];
+    assert_int_equal(kf_workcal_add_each(&c, from, work, 2, out), KF_EINVAL);
+    assert_int_equal(out[0], from);
+    assert_int_equal(out[1], from);
+    int64_t festival[] = {2 * HOUR_MS, 10 * HOUR_MS, 24 * HOUR_MS};
+    int64_t at[3];
+    assert_int_equal(kf_workcal_add_each(&c, from, festival, 3, at), KF_OK);
+    assert_int_equal(at[0], sh(2026, 2, 13, 18, 0));
+    assert_int_equal(at[1], sh(2026, 2, 14, 18, 0));
+    assert_int_equal(at[2], sh(2026, 2, 25, 16, 0));
+}
+
 static void test_no_time(void **state)
 {
     (void)state;
@@ -678,8 +726,9 @@ int main(void)
         cmocka_unit_test(test_tz_cache),     cmocka_unit_test(test_dates),
         cmocka_unit_test(test_check_day),    cmocka_unit_test(test_add_spring_festival),
         cmocka_unit_test(test_add_ordinary), cmocka_unit_test(test_add_between_inverse),
-        cmocka_unit_test(test_no_time),      cmocka_unit_test(test_dst_calendar),
-        cmocka_unit_test(test_ical),         cmocka_unit_test(test_ical_errors),
+        cmocka_unit_test(test_add_each),     cmocka_unit_test(test_no_time),
+        cmocka_unit_test(test_dst_calendar), cmocka_unit_test(test_ical),
+        cmocka_unit_test(test_ical_errors),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
