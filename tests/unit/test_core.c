@@ -196,6 +196,66 @@ static void test_jsonw(void **state)
     kf_buf_free(&b);
 }
 
+/* JSON's escapes of S, byte by byte, into OUT: what kf_jsonw_str must write. */
+static void escape_ref(const char *s, char *out)
+{
+    char *o = out;
+    *o++ = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            *o++ = '\\';
+            *o++ = (char)*p;
+        } else if (*p == '\n') {
+            o += sprintf(o, "\\n");
+        } else if (*p == '\r') {
+            o += sprintf(o, "\\r");
+        } else if (*p == '\t') {
+            o += sprintf(o, "\\t");
+        } else if (*p < 0x20) {
+            o += sprintf(o, "\\u%04x", *p);
+        } else {
+            *o++ = (char)*p;
+        }
+    }
+    *o++ = '"';
+    *o = '\0';
+}
+
+/* Strings of every length to 200 with what must be escaped anywhere in
+ * them (the writer tests eight bytes at a time), beside UTF-8 and DEL. */
+static void test_jsonw_escapes(void **state)
+{
+    (void)state;
+    static const unsigned char alphabet[] = {'a',  '"',  '\\', '\n', '\t', 0x01, 0x1f, 0x20,
+                                             0x7f, 0xe5, 0x8d, 0x9b, '~',  '!',  '#',  ']'};
+    uint64_t seed = 7;
+    for (int i = 0; i < 3000; i++) {
+        char text[201], want[201 * 6 + 3];
+        int len = i % 201;
+        for (int k = 0; k < len; k++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            /* mostly plain, so that long runs reach the fast paths */
+            unsigned pick = (unsigned)(seed >> 33) % 64;
+            text[k] = (char)(pick < sizeof(alphabet) ? alphabet[pick] : 'a' + pick % 26);
+        }
+        if (i % 2 == 0 && len > 0) { /* plain but for one byte, anywhere */
+            for (int k = 0; k < len; k++)
+                text[k] = (char)('a' + k % 26);
+            text[(seed >> 40) % (uint64_t)len] = (char)alphabet[(seed >> 20) % sizeof(alphabet)];
+        }
+        text[len] = '\0';
+        escape_ref(text, want);
+        kf_buf b;
+        kf_buf_init(&b, 0);
+        kf_jsonw w;
+        kf_jsonw_init(&w, &b);
+        kf_jsonw_str(&w, text);
+        assert_false(w.failed);
+        assert_string_equal(b.data, want);
+        kf_buf_free(&b);
+    }
+}
+
 static void test_buf_limit(void **state)
 {
     (void)state;
@@ -309,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_time),
         cmocka_unit_test(test_jsonw),
+        cmocka_unit_test(test_jsonw_escapes),
         cmocka_unit_test(test_buf_limit),
         cmocka_unit_test(test_logfmt_escaping),
         cmocka_unit_test(test_language),
