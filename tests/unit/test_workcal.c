@@ -463,16 +463,25 @@ static uint64_t rnd(uint64_t *s)
     return *s >> 17;
 }
 
+/* Case I of a random walk: every third in New York's calendar, the others in
+ * Shanghai's; *FROM somewhere in the year after START. */
+static const kf_workcal *random_case(int i, const kf_workcal *sh, const kf_workcal *ny,
+                                     uint64_t *seed, int64_t start, int64_t *from)
+{
+    *from = start + (int64_t)(rnd(seed) % (uint64_t)(365 * 24 * HOUR_MS));
+    return i % 3 == 2 ? ny : sh;
+}
+
 static void test_add_between_inverse(void **state)
 {
     (void)state;
     kf_workcal c = office(g_sh, 1);
     kf_workcal ny = office(g_ny, 0);
     uint64_t seed = 20260214;
-    int64_t year = 365 * 24 * HOUR_MS;
     for (int i = 0; i < 3000; i++) {
-        const kf_workcal *cal = i % 3 == 2 ? &ny : &c;
-        int64_t from = utc_ms(2026, 1, 1, 0, 0) - 2 * 24 * HOUR_MS + (int64_t)(rnd(&seed) % year);
+        int64_t from;
+        const kf_workcal *cal =
+            random_case(i, &c, &ny, &seed, utc_ms(2026, 1, 1, 0, 0) - 2 * 24 * HOUR_MS, &from);
         int64_t work = (int64_t)(rnd(&seed) % (uint64_t)(5 * 8 * HOUR_MS));
         if (i % 4 == 0) work -= work % MIN_MS; /* often whole minutes */
         int64_t out = add(cal, from, work);
@@ -499,11 +508,9 @@ static void test_add_each(void **state)
     kf_workcal c = office(g_sh, 1);
     kf_workcal ny = office(g_ny, 0);
     uint64_t seed = 20261123;
-    int64_t year = 365 * 24 * HOUR_MS;
     for (int i = 0; i < 2000; i++) {
-        const kf_workcal *cal = i % 3 == 2 ? &ny : &c;
-        int64_t from = utc_ms(2026, 1, 1, 0, 0) + (int64_t)(rnd(&seed) % year);
-        int64_t work[4], out[4];
+        int64_t from, work[4], out[4];
+        const kf_workcal *cal = random_case(i, &c, &ny, &seed, utc_ms(2026, 1, 1, 0, 0), &from);
         int n = 1 + (int)(rnd(&seed) % 4);
         for (int k = 0; k < n; k++) {
             int64_t step = (int64_t)(rnd(&seed) % (uint64_t)(3 * 8 * HOUR_MS));
