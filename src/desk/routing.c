@@ -131,8 +131,8 @@ typedef struct {
     " WHERE m.department_id = departments.id AND m.on_duty = 1 AND u.active = 1"
 
 /* A round-robin department without a cap: the next member on duty after the
- * last one picked (or the first), found and remembered in one statement; no
- * row when the department dispatches otherwise or nobody is on duty. */
+ * last one picked (or the first), found and remembered in one update; no row
+ * changed when the department dispatches otherwise or nobody is on duty. */
 #define TURN_SQL                                                                                   \
     "UPDATE departments SET last_assignee_id = COALESCE("                                          \
     "(SELECT MIN(m.user_id)" ON_DUTY " AND m.user_id > departments.last_assignee_id),"             \

@@ -367,7 +367,7 @@ static int update_clock(kf_tx *tx, const kf_clock *c)
     }
 enum { CLOCK_PARAMS = 19 };
 
-/* A new ticket's clocks (three to five) in one statement, not one each: the
+/* A new ticket's clocks (up to six) in one statement, not one each: the
  * writer's work per statement, or a round trip on PostgreSQL. [1]: PostgreSQL,
  * whose ids come back beside their milestones (unique per ticket); [0]:
  * SQLite, where the rows of one INSERT take consecutive rowids in the order
