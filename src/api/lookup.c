@@ -9,6 +9,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/jsonw.h"
 #include "core/timeutil.h"
 #include "domain/pii.h"
 
@@ -16,6 +17,23 @@
 #include <string.h>
 
 typedef enum { Q_MOBILE, Q_LAST4, Q_IDNUM, Q_TEXT } query_kind;
+
+/* A unit found by its code, or one a person found lives in (then ROLE is
+ * set and PROJECT and BUILDING are not shown). Texts live in the request's
+ * arena. */
+typedef struct {
+    int64_t id, project, building, open_tickets;
+    const char *code, *status, *role;
+} lk_unit;
+
+typedef struct {
+    int64_t id, project;
+    const char *name, *kind, *grade;
+    lk_unit *units; /* their units, then their masked mobiles */
+    size_t nunits, units_cap;
+    const char **mobiles;
+    size_t nmobiles, mobiles_cap;
+} lk_person;
 
 typedef struct {
     kf_req *req;
@@ -26,7 +44,10 @@ typedef struct {
     char gram[KF_BIGRAM_LEN];
     int has_gram;
     int64_t limit;
-    json_t *people, *units;
+    lk_person *people; /* found, in the order found; at most MAX_FOUND of each */
+    size_t npeople;
+    lk_unit *units;
+    size_t nunits;
 } lookup;
 
 static void classify(lookup *l)
@@ -93,42 +114,47 @@ static const char mobiles_of_people_pg[] =
     "SELECT person_id, mobile FROM person_mobiles WHERE person_id = ANY(CAST(? AS BIGINT[]))"
     " ORDER BY person_id, position";
 
-static json_t *person_by_id(json_t *people, int64_t id)
+static lk_person *person_by_id(lk_person *people, size_t n, int64_t id)
 {
-    size_t i;
-    json_t *p;
-    json_array_foreach(people, i,
-                       p) if (json_integer_value(json_object_get(p, "id")) == id) return p;
+    for (size_t i = 0; i < n; i++)
+        if (people[i].id == id) return &people[i];
     return NULL;
 }
 
-/* Runs SQL (one of the two above) for PEOPLE and appends what ROW_JSON makes of
- * each row to the person's array KEY. */
-static int fill_people(lookup *l, json_t *people, const char *sql, const char *key, int units)
+/* Room for one more of N items of SIZE bytes at *ITEMS (capacity *CAP), in
+ * the request's arena: a person's units and mobiles are few. */
+static void *one_more(kf_arena *a, void *items, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap) return items;
+    size_t bigger = *cap ? *cap * 2 : 4;
+    void *grown = kf_arena_alloc(a, bigger * size);
+    if (n) memcpy(grown, items, n * size);
+    *cap = bigger;
+    return grown;
+}
+
+/* Runs SQL (one of the two above) for PEOPLE[0..N) and adds each row to the
+ * person's units (UNITS) or mobiles. */
+static int fill_people(lookup *l, lk_person *people, size_t n, const char *sql, int units)
 {
     int pg = kf_tx_is_postgres(l->tx);
     if (pg) sql = units ? units_of_people_pg : mobiles_of_people_pg;
     kf_stmt *st;
     int rc = kf_tx_prepare(l->tx, sql, &st);
     if (rc != KF_OK) return rc;
-    size_t n = json_array_size(people);
     int next = 1;
     if (pg) { /* "{12,15,40}" */
         kf_buf ids;
         kf_buf_init(&ids, 0);
         kf_buf_puts(&ids, "{");
         for (size_t i = 0; i < n; i++)
-            kf_buf_printf(
-                &ids, "%s%lld", i ? "," : "",
-                (long long)json_integer_value(json_object_get(json_array_get(people, i), "id")));
+            kf_buf_printf(&ids, "%s%lld", i ? "," : "", (long long)people[i].id);
         kf_buf_puts(&ids, "}");
         kf_stmt_bind_text(st, next++, ids.data);
         kf_buf_free(&ids);
     } else {
         for (size_t i = 0; i < MAX_FOUND; i++)
-            kf_stmt_bind_i64(
-                st, next++,
-                i < n ? json_integer_value(json_object_get(json_array_get(people, i), "id")) : 0);
+            kf_stmt_bind_i64(st, next++, i < n ? people[i].id : 0);
     }
     if (units) {
         char today[32];
@@ -137,19 +163,22 @@ static int fill_people(lookup *l, json_t *people, const char *sql, const char *k
         kf_stmt_bind_text(st, next++, today);
         kf_stmt_bind_text(st, next, today);
     }
+    kf_arena *a = &l->req->arena;
     while ((rc = kf_stmt_step(st)) == KF_ROW) {
-        json_t *p = person_by_id(people, kf_stmt_i64(st, 0));
+        lk_person *p = person_by_id(people, n, kf_stmt_i64(st, 0));
         if (!p) continue;
-        json_t *item;
         if (units) {
-            item = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)kf_stmt_i64(st, 1), "code",
-                             kf_stmt_text(st, 2), "role", kf_stmt_text(st, 3));
+            p->units = one_more(a, p->units, p->nunits, &p->units_cap, sizeof(lk_unit));
+            p->units[p->nunits++] = (lk_unit){.id = kf_stmt_i64(st, 1),
+                                              .code = kf_arena_strdup(a, kf_stmt_text(st, 2)),
+                                              .role = kf_arena_strdup(a, kf_stmt_text(st, 3))};
         } else {
             char masked[KF_MOBILE_LEN];
             kf_mask_mobile(kf_stmt_text(st, 1), masked, sizeof(masked));
-            item = json_string(masked);
+            p->mobiles =
+                one_more(a, p->mobiles, p->nmobiles, &p->mobiles_cap, sizeof(const char *));
+            p->mobiles[p->nmobiles++] = kf_arena_strdup(a, masked);
         }
-        json_array_append_new(json_object_get(p, key), item);
     }
     return rc == KF_DONE ? KF_OK : rc;
 }
@@ -157,21 +186,23 @@ static int fill_people(lookup *l, json_t *people, const char *sql, const char *k
 /* Collects the people the statement yields (id, project_id, name, kind, grade). */
 static int add_people(lookup *l, kf_stmt *st)
 {
-    int rc;
-    json_t *found = json_array();
-    while ((rc = kf_stmt_step(st)) == KF_ROW && json_array_size(found) < MAX_FOUND)
-        json_array_append_new(found, json_pack("{s:I, s:I, s:s, s:s, s:s, s:[], s:[]}", "id",
-                                               (json_int_t)kf_stmt_i64(st, 0), "project_id",
-                                               (json_int_t)kf_stmt_i64(st, 1), "name",
-                                               kf_stmt_text(st, 2), "kind", kf_stmt_text(st, 3),
-                                               "grade", kf_stmt_text(st, 4), "units", "mobiles"));
+    kf_arena *a = &l->req->arena;
+    lk_person *found = l->people + l->npeople;
+    size_t n = 0;
+    int rc = KF_OK;
+    while (l->npeople + n < MAX_FOUND && (rc = kf_stmt_step(st)) == KF_ROW)
+        found[n++] = (lk_person){.id = kf_stmt_i64(st, 0),
+                                 .project = kf_stmt_i64(st, 1),
+                                 .name = kf_arena_strdup(a, kf_stmt_text(st, 2)),
+                                 .kind = kf_arena_strdup(a, kf_stmt_text(st, 3)),
+                                 .grade = kf_arena_strdup(a, kf_stmt_text(st, 4))};
+    if (l->npeople + n == MAX_FOUND) rc = KF_OK;
     if (rc == KF_ROW || rc == KF_DONE) rc = KF_OK;
-    if (rc == KF_OK && json_array_size(found)) {
-        rc = fill_people(l, found, units_of_people, "units", 1);
-        if (rc == KF_OK) rc = fill_people(l, found, mobiles_of_people, "mobiles", 0);
+    if (rc == KF_OK && n) {
+        rc = fill_people(l, found, n, units_of_people, 1);
+        if (rc == KF_OK) rc = fill_people(l, found, n, mobiles_of_people, 0);
     }
-    if (rc == KF_OK) json_array_extend(l->people, found);
-    json_decref(found);
+    if (rc == KF_OK) l->npeople += n;
     return rc;
 }
 
@@ -261,13 +292,14 @@ static int find_units(lookup *l, int scope, int64_t project)
     kf_stmt_bind_text(st, i++, l->q);
     kf_stmt_bind_text(st, i++, kf_arena_printf(&l->req->arena, "%s\xf4\x8f\xbf\xbf", l->q));
     kf_stmt_bind_i64(st, i, l->limit);
-    while ((rc = kf_stmt_step(st)) == KF_ROW)
-        json_array_append_new(
-            l->units, json_pack("{s:I, s:I, s:I, s:s, s:s}", "id", (json_int_t)kf_stmt_i64(st, 0),
-                                "project_id", (json_int_t)kf_stmt_i64(st, 1), "building_id",
-                                (json_int_t)kf_stmt_i64(st, 2), "code", kf_stmt_text(st, 3),
-                                "status", kf_stmt_text(st, 4)));
-    return rc == KF_DONE ? KF_OK : rc;
+    kf_arena *a = &l->req->arena;
+    while (l->nunits < MAX_FOUND && (rc = kf_stmt_step(st)) == KF_ROW)
+        l->units[l->nunits++] = (lk_unit){.id = kf_stmt_i64(st, 0),
+                                          .project = kf_stmt_i64(st, 1),
+                                          .building = kf_stmt_i64(st, 2),
+                                          .code = kf_arena_strdup(a, kf_stmt_text(st, 3)),
+                                          .status = kf_arena_strdup(a, kf_stmt_text(st, 4))};
+    return rc == KF_DONE || rc == KF_ROW ? KF_OK : rc;
 }
 
 /* Each unit found gets its open tickets count (the front desk sees at once
@@ -275,47 +307,50 @@ static int find_units(lookup *l, int scope, int64_t project)
  * (unit_id, is_open) index for all the units: the same unit code in every
  * project of a desk's 20 made 13 counts a lookup, one statement each. The ids
  * go as one parameter: a JSON array for SQLite, an array for PostgreSQL. */
-static int set_open_count(json_t *units, int64_t unit, int64_t n)
+/* Calls FN(unit, ARG) for every unit of the answer: those found, then each
+ * person's. */
+static void each_unit(lookup *l, void (*fn)(lk_unit *u, void *arg), void *arg)
 {
-    size_t i;
-    json_t *u;
-    json_array_foreach(units, i, u) if (json_integer_value(json_object_get(u, "id")) == unit)
-        json_object_set_new(u, "open_tickets", json_integer(n));
-    return KF_OK;
+    for (size_t i = 0; i < l->nunits; i++)
+        fn(&l->units[i], arg);
+    for (size_t p = 0; p < l->npeople; p++)
+        for (size_t i = 0; i < l->people[p].nunits; i++)
+            fn(&l->people[p].units[i], arg);
 }
 
-static void each_unit_list(lookup *l, json_t **lists, size_t *n, size_t max)
+typedef struct {
+    kf_buf *ids;
+    int any;
+} id_list;
+
+static void list_id(lk_unit *u, void *arg)
 {
-    *n = 0;
-    lists[(*n)++] = l->units;
-    size_t i;
-    json_t *p;
-    json_array_foreach(l->people, i, p) if (*n < max) lists[(*n)++] = json_object_get(p, "units");
+    id_list *list = arg;
+    kf_buf_printf(list->ids, "%s%lld", list->any ? "," : "", (long long)u->id);
+    list->any = 1;
+}
+
+typedef struct {
+    int64_t unit, n;
+} open_count;
+
+static void set_open(lk_unit *u, void *arg)
+{
+    const open_count *c = arg;
+    if (u->id == c->unit) u->open_tickets = c->n;
 }
 
 static int add_open_counts(lookup *l)
 {
-    json_t *lists[MAX_FOUND * 2 + 1];
-    size_t nlists;
-    each_unit_list(l, lists, &nlists, sizeof(lists) / sizeof(lists[0]));
-    int pg = kf_tx_is_postgres(l->tx), any = 0;
+    int pg = kf_tx_is_postgres(l->tx);
     kf_buf ids;
     kf_buf_init(&ids, 0);
     kf_buf_puts(&ids, pg ? "{" : "[");
-    for (size_t k = 0; k < nlists; k++) {
-        size_t i;
-        json_t *u;
-        json_array_foreach(lists[k], i, u)
-        {
-            json_object_set_new(u, "open_tickets", json_integer(0));
-            kf_buf_printf(&ids, "%s%lld", any ? "," : "",
-                          (long long)json_integer_value(json_object_get(u, "id")));
-            any = 1;
-        }
-    }
+    id_list list = {&ids, 0};
+    each_unit(l, list_id, &list);
     kf_buf_puts(&ids, pg ? "}" : "]");
     int rc = KF_OK;
-    if (any) {
+    if (list.any) {
         kf_stmt *st;
         rc = kf_tx_query(l->tx, &st,
                          pg ? "SELECT unit_id, COUNT(*) FROM tickets WHERE unit_id ="
@@ -324,14 +359,80 @@ static int add_open_counts(lookup *l)
                               " (SELECT value FROM json_each(?)) AND is_open = 1 GROUP BY unit_id",
                          "s", ids.data);
         while (rc == KF_OK && (rc = kf_stmt_step(st)) == KF_ROW) {
-            for (size_t k = 0; k < nlists; k++)
-                set_open_count(lists[k], kf_stmt_i64(st, 0), kf_stmt_i64(st, 1));
+            open_count c = {kf_stmt_i64(st, 0), kf_stmt_i64(st, 1)};
+            each_unit(l, set_open, &c);
             rc = KF_OK;
         }
         if (rc == KF_DONE) rc = KF_OK;
     }
     kf_buf_free(&ids);
     return rc;
+}
+
+/* The answer, written as JSON text: {"people": […], "units": […]}. */
+static void answer_write(const lookup *l, kf_jsonw *w)
+{
+    kf_jsonw_object(w);
+    kf_jsonw_key(w, "people");
+    kf_jsonw_array(w);
+    for (size_t i = 0; i < l->npeople; i++) {
+        const lk_person *p = &l->people[i];
+        kf_jsonw_object(w);
+        kf_jsonw_key(w, "id");
+        kf_jsonw_int(w, p->id);
+        kf_jsonw_key(w, "project_id");
+        kf_jsonw_int(w, p->project);
+        kf_jsonw_key(w, "name");
+        kf_jsonw_str(w, p->name);
+        kf_jsonw_key(w, "kind");
+        kf_jsonw_str(w, p->kind);
+        kf_jsonw_key(w, "grade");
+        kf_jsonw_str(w, p->grade);
+        kf_jsonw_key(w, "units");
+        kf_jsonw_array(w);
+        for (size_t k = 0; k < p->nunits; k++) {
+            const lk_unit *u = &p->units[k];
+            kf_jsonw_object(w);
+            kf_jsonw_key(w, "id");
+            kf_jsonw_int(w, u->id);
+            kf_jsonw_key(w, "code");
+            kf_jsonw_str(w, u->code);
+            kf_jsonw_key(w, "role");
+            kf_jsonw_str(w, u->role);
+            kf_jsonw_key(w, "open_tickets");
+            kf_jsonw_int(w, u->open_tickets);
+            kf_jsonw_end(w);
+        }
+        kf_jsonw_end(w);
+        kf_jsonw_key(w, "mobiles");
+        kf_jsonw_array(w);
+        for (size_t k = 0; k < p->nmobiles; k++)
+            kf_jsonw_str(w, p->mobiles[k]);
+        kf_jsonw_end(w);
+        kf_jsonw_end(w);
+    }
+    kf_jsonw_end(w);
+    kf_jsonw_key(w, "units");
+    kf_jsonw_array(w);
+    for (size_t i = 0; i < l->nunits; i++) {
+        const lk_unit *u = &l->units[i];
+        kf_jsonw_object(w);
+        kf_jsonw_key(w, "id");
+        kf_jsonw_int(w, u->id);
+        kf_jsonw_key(w, "project_id");
+        kf_jsonw_int(w, u->project);
+        kf_jsonw_key(w, "building_id");
+        kf_jsonw_int(w, u->building);
+        kf_jsonw_key(w, "code");
+        kf_jsonw_str(w, u->code);
+        kf_jsonw_key(w, "status");
+        kf_jsonw_str(w, u->status);
+        kf_jsonw_key(w, "open_tickets");
+        kf_jsonw_int(w, u->open_tickets);
+        kf_jsonw_end(w);
+    }
+    kf_jsonw_end(w);
+    kf_jsonw_end(w);
 }
 
 static void lookup_get(kf_req *req)
@@ -347,8 +448,8 @@ static void lookup_get(kf_req *req)
     if (kf_input_end(&in)) return;
     if (!(l.tx = kf_req_read(req))) return;
     classify(&l);
-    l.people = json_array();
-    l.units = json_array();
+    l.people = kf_arena_alloc(&req->arena, MAX_FOUND * sizeof(lk_person));
+    l.units = kf_arena_alloc(&req->arena, MAX_FOUND * sizeof(lk_unit));
     int rc = KF_OK;
     if (!project || kf_req_sees_project(req, project)) { /* else: nothing to find */
         int scope = project ? 0 : 1;
@@ -357,12 +458,21 @@ static void lookup_get(kf_req *req)
     }
     if (rc == KF_OK) rc = add_open_counts(&l);
     if (rc != KF_OK) {
-        json_decref(l.people);
-        json_decref(l.units);
         kf_reply_status(req, rc);
         return;
     }
-    kf_reply_json(req, 200, json_pack("{s:o, s:o}", "people", l.people, "units", l.units));
+    kf_buf out;
+    kf_buf_init(&out, 0);
+    kf_jsonw w;
+    kf_jsonw_init(&w, &out);
+    answer_write(&l, &w);
+    if (w.failed) { /* the buffer has no limit: cannot happen */
+        kf_buf_free(&out);
+        kf_reply_error(req, 500, "internal", NULL);
+        return;
+    }
+    size_t len = out.len;
+    kf_reply_owned(req, 200, "application/json; charset=utf-8", kf_buf_steal(&out), len);
 }
 
 int kf_api_lookup_register(kf_router *r)
