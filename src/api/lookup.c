@@ -24,6 +24,7 @@ typedef enum { Q_MOBILE, Q_LAST4, Q_IDNUM, Q_TEXT } query_kind;
 typedef struct {
     int64_t id, project, building, open_tickets;
     const char *code, *status, *role;
+    int lived_in; /* a person's: ROLE, not PROJECT, BUILDING and STATUS */
 } lk_unit;
 
 typedef struct {
@@ -114,6 +115,13 @@ static const char mobiles_of_people_pg[] =
     "SELECT person_id, mobile FROM person_mobiles WHERE person_id = ANY(CAST(? AS BIGINT[]))"
     " ORDER BY person_id, position";
 
+/* Column COL's text in the request's arena (NULL for NULL). */
+static const char *text_dup(kf_arena *a, kf_stmt *st, int col)
+{
+    const char *s = kf_stmt_text(st, col);
+    return s ? kf_arena_strdup(a, s) : NULL;
+}
+
 static lk_person *person_by_id(lk_person *people, size_t n, int64_t id)
 {
     for (size_t i = 0; i < n; i++)
@@ -169,9 +177,10 @@ static int fill_people(lookup *l, lk_person *people, size_t n, const char *sql, 
         if (!p) continue;
         if (units) {
             p->units = one_more(a, p->units, p->nunits, &p->units_cap, sizeof(lk_unit));
-            p->units[p->nunits++] = (lk_unit){.id = kf_stmt_i64(st, 1),
-                                              .code = kf_arena_strdup(a, kf_stmt_text(st, 2)),
-                                              .role = kf_arena_strdup(a, kf_stmt_text(st, 3))};
+            p->units[p->nunits++] = (lk_unit){.lived_in = 1,
+                                              .id = kf_stmt_i64(st, 1),
+                                              .code = text_dup(a, st, 2),
+                                              .role = text_dup(a, st, 3)};
         } else {
             char masked[KF_MOBILE_LEN];
             kf_mask_mobile(kf_stmt_text(st, 1), masked, sizeof(masked));
@@ -193,9 +202,9 @@ static int add_people(lookup *l, kf_stmt *st)
     while (l->npeople + n < MAX_FOUND && (rc = kf_stmt_step(st)) == KF_ROW)
         found[n++] = (lk_person){.id = kf_stmt_i64(st, 0),
                                  .project = kf_stmt_i64(st, 1),
-                                 .name = kf_arena_strdup(a, kf_stmt_text(st, 2)),
-                                 .kind = kf_arena_strdup(a, kf_stmt_text(st, 3)),
-                                 .grade = kf_arena_strdup(a, kf_stmt_text(st, 4))};
+                                 .name = text_dup(a, st, 2),
+                                 .kind = text_dup(a, st, 3),
+                                 .grade = text_dup(a, st, 4)};
     if (l->npeople + n == MAX_FOUND) rc = KF_OK;
     if (rc == KF_ROW || rc == KF_DONE) rc = KF_OK;
     if (rc == KF_OK && n) {
@@ -297,8 +306,8 @@ static int find_units(lookup *l, int scope, int64_t project)
         l->units[l->nunits++] = (lk_unit){.id = kf_stmt_i64(st, 0),
                                           .project = kf_stmt_i64(st, 1),
                                           .building = kf_stmt_i64(st, 2),
-                                          .code = kf_arena_strdup(a, kf_stmt_text(st, 3)),
-                                          .status = kf_arena_strdup(a, kf_stmt_text(st, 4))};
+                                          .code = text_dup(a, st, 3),
+                                          .status = text_dup(a, st, 4)};
     return rc == KF_DONE || rc == KF_ROW ? KF_OK : rc;
 }
 
@@ -369,6 +378,28 @@ static int add_open_counts(lookup *l)
     return rc;
 }
 
+/* U as JSON: a unit found ({id, project_id, building_id, code, status,
+ * open_tickets}) or one a person lives in ({id, code, role, open_tickets}). */
+static void unit_write(const lk_unit *u, kf_jsonw *w)
+{
+    kf_jsonw_object(w);
+    kf_jsonw_key(w, "id");
+    kf_jsonw_int(w, u->id);
+    if (!u->lived_in) {
+        kf_jsonw_key(w, "project_id");
+        kf_jsonw_int(w, u->project);
+        kf_jsonw_key(w, "building_id");
+        kf_jsonw_int(w, u->building);
+    }
+    kf_jsonw_key(w, "code");
+    kf_jsonw_str(w, u->code);
+    kf_jsonw_key(w, u->lived_in ? "role" : "status");
+    kf_jsonw_str(w, u->lived_in ? u->role : u->status);
+    kf_jsonw_key(w, "open_tickets");
+    kf_jsonw_int(w, u->open_tickets);
+    kf_jsonw_end(w);
+}
+
 /* The answer, written as JSON text: {"people": […], "units": […]}. */
 static void answer_write(const lookup *l, kf_jsonw *w)
 {
@@ -390,19 +421,8 @@ static void answer_write(const lookup *l, kf_jsonw *w)
         kf_jsonw_str(w, p->grade);
         kf_jsonw_key(w, "units");
         kf_jsonw_array(w);
-        for (size_t k = 0; k < p->nunits; k++) {
-            const lk_unit *u = &p->units[k];
-            kf_jsonw_object(w);
-            kf_jsonw_key(w, "id");
-            kf_jsonw_int(w, u->id);
-            kf_jsonw_key(w, "code");
-            kf_jsonw_str(w, u->code);
-            kf_jsonw_key(w, "role");
-            kf_jsonw_str(w, u->role);
-            kf_jsonw_key(w, "open_tickets");
-            kf_jsonw_int(w, u->open_tickets);
-            kf_jsonw_end(w);
-        }
+        for (size_t k = 0; k < p->nunits; k++)
+            unit_write(&p->units[k], w);
         kf_jsonw_end(w);
         kf_jsonw_key(w, "mobiles");
         kf_jsonw_array(w);
@@ -414,23 +434,8 @@ static void answer_write(const lookup *l, kf_jsonw *w)
     kf_jsonw_end(w);
     kf_jsonw_key(w, "units");
     kf_jsonw_array(w);
-    for (size_t i = 0; i < l->nunits; i++) {
-        const lk_unit *u = &l->units[i];
-        kf_jsonw_object(w);
-        kf_jsonw_key(w, "id");
-        kf_jsonw_int(w, u->id);
-        kf_jsonw_key(w, "project_id");
-        kf_jsonw_int(w, u->project);
-        kf_jsonw_key(w, "building_id");
-        kf_jsonw_int(w, u->building);
-        kf_jsonw_key(w, "code");
-        kf_jsonw_str(w, u->code);
-        kf_jsonw_key(w, "status");
-        kf_jsonw_str(w, u->status);
-        kf_jsonw_key(w, "open_tickets");
-        kf_jsonw_int(w, u->open_tickets);
-        kf_jsonw_end(w);
-    }
+    for (size_t i = 0; i < l->nunits; i++)
+        unit_write(&l->units[i], w);
     kf_jsonw_end(w);
     kf_jsonw_end(w);
 }
