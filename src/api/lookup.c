@@ -18,21 +18,20 @@
 
 typedef enum { Q_MOBILE, Q_LAST4, Q_IDNUM, Q_TEXT } query_kind;
 
-/* A unit found by its code, or one a person found lives in (then ROLE is
- * set and PROJECT and BUILDING are not shown). Texts live in the request's
- * arena. */
+/* A unit found by its code, or one a person found lives in. Texts live in
+ * the request's arena. */
 typedef struct {
     int64_t id, project, building, open_tickets;
     const char *code, *status, *role;
-    int lived_in; /* a person's: ROLE, not PROJECT, BUILDING and STATUS */
+    int lived_in; /* a person's: ROLE is shown, not PROJECT, BUILDING and STATUS */
 } lk_unit;
 
 typedef struct {
     int64_t id, project;
     const char *name, *kind, *grade;
-    lk_unit *units; /* their units, then their masked mobiles */
+    lk_unit *units; /* the units they live in */
     size_t nunits, units_cap;
-    const char **mobiles;
+    const char **mobiles; /* masked */
     size_t nmobiles, mobiles_cap;
 } lk_person;
 
@@ -205,8 +204,7 @@ static int add_people(lookup *l, kf_stmt *st)
                                  .name = text_dup(a, st, 2),
                                  .kind = text_dup(a, st, 3),
                                  .grade = text_dup(a, st, 4)};
-    if (l->npeople + n == MAX_FOUND) rc = KF_OK;
-    if (rc == KF_ROW || rc == KF_DONE) rc = KF_OK;
+    if (rc == KF_ROW || rc == KF_DONE) rc = KF_OK; /* KF_ROW: MAX_FOUND reached */
     if (rc == KF_OK && n) {
         rc = fill_people(l, found, n, units_of_people, 1);
         if (rc == KF_OK) rc = fill_people(l, found, n, mobiles_of_people, 0);
@@ -311,11 +309,6 @@ static int find_units(lookup *l, int scope, int64_t project)
     return rc == KF_DONE || rc == KF_ROW ? KF_OK : rc;
 }
 
-/* Each unit found gets its open tickets count (the front desk sees at once
- * whether the caller is chasing an open request), in one statement over the
- * (unit_id, is_open) index for all the units: the same unit code in every
- * project of a desk's 20 made 13 counts a lookup, one statement each. The ids
- * go as one parameter: a JSON array for SQLite, an array for PostgreSQL. */
 /* Calls FN(unit, ARG) for every unit of the answer: those found, then each
  * person's. */
 static void each_unit(lookup *l, void (*fn)(lk_unit *u, void *arg), void *arg)
@@ -349,6 +342,11 @@ static void set_open(lk_unit *u, void *arg)
     if (u->id == c->unit) u->open_tickets = c->n;
 }
 
+/* Each unit found gets its open tickets count (the front desk sees at once
+ * whether the caller is chasing an open request), in one statement over the
+ * (unit_id, is_open) index for all the units: the same unit code in every
+ * project of a desk's 20 made 13 counts a lookup, one statement each. The ids
+ * go as one parameter: a JSON array for SQLite, an array for PostgreSQL. */
 static int add_open_counts(lookup *l)
 {
     int pg = kf_tx_is_postgres(l->tx);

@@ -263,7 +263,7 @@ int64_t kf_tz_to_utc(const kf_tz *tz, int64_t local_s)
     int64_t lo = sat_sub(local_s, tz->max_off), hi = sat_sub(local_s, tz->min_off);
     /* past the last transition one offset holds (what the walk below finds) */
     if (tz->n == 0 || lo >= tz->trans[tz->n - 1])
-        return sat_sub(local_s, tz->n ? tz->offs[tz->n - 1] : tz->off0);
+        return sat_sub(local_s, period_off(tz, (ptrdiff_t)tz->n - 1));
     ptrdiff_t first = period(tz, lo);
     for (ptrdiff_t i = first; i < (ptrdiff_t)tz->n; i++) {
         int64_t start = i < 0 ? INT64_MIN : tz->trans[i];
