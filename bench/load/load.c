@@ -2,13 +2,23 @@
  * latency of each kind of request (wrk measures one kind at a time).
  *
  *   kefu-load --port P [--host 127.0.0.1] [--connections 64] [--threads 2]
- *             [--duration 10] [--header "Name: value"]... MIX.tsv
+ *             [--duration 10] [--rate R] [--header "Name: value"]... MIX.tsv
  *
  * MIX.tsv: one request a line, "OP<TAB>WEIGHT<TAB>METHOD<TAB>PATH<TAB>BODY"
  * (BODY may be empty). Each request picks an OP by the weight of its first
- * line, then one of that OP's lines at random. Every connection has one
- * request in flight; a thread drives its connections with epoll. Prints JSON:
- * per OP the count, the non-2xx answers, p50/p99/max in ms; the total rate. */
+ * line, then one of that OP's lines at random. A thread drives its
+ * connections with epoll. Prints JSON: per OP the count, the non-2xx answers,
+ * p50/p99/max in ms; the total rate.
+ *
+ * Without --rate the loop is closed: every connection has one request in
+ * flight and sends the next when the answer is in, so the server is
+ * saturated and the latency is what its queue makes it (Little's law: the
+ * connections ÷ the rate). With --rate R the loop is open: R requests a
+ * second are due at fixed intervals whatever the answers, each sent on a
+ * connection without a request in flight, and its latency counts from when
+ * it was due, so a request that waited for a free connection counts its
+ * wait (no "coordinated omission"). Requests still unsent at the end are
+ * printed as "behind": the server did not keep up with R. */
 #define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -53,6 +63,8 @@ typedef struct {
     int conns;
     double until;
     uint64_t seed;
+    double rate, start; /* the open loop: requests a second, from START; 0: closed */
+    uint64_t issued;    /* the open loop's requests sent so far */
     op_stats stats[MAX_OPS];
     int failed; /* a connection could not be made or was closed */
 } worker;
@@ -60,6 +72,7 @@ typedef struct {
 typedef struct {
     int fd, op;
     int waiting_out; /* EPOLLOUT is watched: the request did not all fit */
+    int in_flight;   /* the open loop: a request sent, its answer not all read */
     const char *req;
     size_t req_len, sent;
     char buf[65536];
@@ -203,25 +216,13 @@ static void drop(worker *w, int ep, conn *c)
     c->fd = -1;
 }
 
-static void *run_worker(void *arg)
+/* The closed loop: each connection sends its next request as soon as its
+ * answer is in. */
+static void run_closed(worker *w, int ep, conn *cs)
 {
-    worker *w = arg;
-    int ep = epoll_create1(0);
-    conn *cs = calloc((size_t)w->conns, sizeof(conn));
-    if (ep < 0 || !cs) {
-        w->failed = 1;
-        free(cs);
-        return NULL;
-    }
     for (int i = 0; i < w->conns; i++) {
-        cs[i].fd = connect_to(w->addr);
-        if (cs[i].fd < 0) {
-            w->failed = 1;
-            continue;
-        }
+        if (cs[i].fd < 0) continue;
         pick(w, &cs[i]);
-        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &cs[i]};
-        epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
         if (send_request(ep, &cs[i]) < 0) drop(w, ep, &cs[i]);
     }
     struct epoll_event evs[64];
@@ -238,6 +239,105 @@ static void *run_worker(void *arg)
             if (rc < 0) drop(w, ep, c);
         }
     }
+}
+
+/* When the open loop's Nth request is due. */
+static double due_at(const worker *w, uint64_t n)
+{
+    return w->start + (double)n / w->rate;
+}
+
+/* Sends each request due by NOW on an idle connection (IDLE holds *NIDLE),
+ * timed from when it was due. */
+static void send_due(worker *w, int ep, conn **idle, int *nidle, double now)
+{
+    while (*nidle > 0 && due_at(w, w->issued) <= now) {
+        conn *c = idle[--*nidle];
+        if (c->fd < 0) continue; /* closed by the server while idle */
+        pick(w, c);
+        c->in_flight = 1;
+        c->started = due_at(w, w->issued++);
+        if (send_request(ep, c) < 0) drop(w, ep, c);
+    }
+}
+
+/* Waits for answers up to SECONDS, or 0 when nothing came; the events in EVS. */
+static int wait_events(int ep, struct epoll_event *evs, int max, double seconds)
+{
+    if (seconds < 0) seconds = 0;
+    struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+    int n = epoll_pwait2(ep, evs, max, &ts, NULL);
+    if (n < 0 && errno == ENOSYS) /* a kernel before 5.11: whole milliseconds, rounded up */
+        n = epoll_wait(ep, evs, max, (int)(seconds * 1000.0 + 0.999));
+    return n < 0 ? 0 : n;
+}
+
+/* The open loop: requests due at W->rate a second, whatever the answers. */
+static void run_open(worker *w, int ep, conn *cs)
+{
+    conn **idle = calloc((size_t)w->conns, sizeof(*idle));
+    int nidle = 0;
+    if (!idle) {
+        w->failed = 1;
+        return;
+    }
+    for (int i = 0; i < w->conns; i++)
+        if (cs[i].fd >= 0) idle[nidle++] = &cs[i];
+    w->start += now_s(); /* the connections are made: the schedule starts */
+    struct epoll_event evs[64];
+    for (double now = now_s(); now < w->until; now = now_s()) {
+        send_due(w, ep, idle, &nidle, now);
+        double next = nidle > 0 ? due_at(w, w->issued) : now + 0.1;
+        int n = wait_events(ep, evs, 64, (next < w->until ? next : w->until) - now);
+        for (int i = 0; i < n; i++) {
+            conn *c = evs[i].data.ptr;
+            if (!c->in_flight) { /* nothing asked: the server closed it */
+                drop(w, ep, c);
+                continue;
+            }
+            int rc = c->sent < c->req_len ? send_request(ep, c) : read_some(c);
+            if (rc == 1) {
+                record(w, c, now_s());
+                c->in_flight = 0;
+                idle[nidle++] = c;
+            }
+            if (rc < 0) drop(w, ep, c);
+        }
+    }
+    free(idle);
+}
+
+/* The open loop's requests due before W->until and never sent. */
+static uint64_t behind(const worker *w)
+{
+    if (w->rate <= 0 || w->until <= w->start) return 0;
+    uint64_t due = (uint64_t)((w->until - w->start) * w->rate) + 1;
+    return due > w->issued ? due - w->issued : 0;
+}
+
+static void *run_worker(void *arg)
+{
+    worker *w = arg;
+    int ep = epoll_create1(0);
+    conn *cs = calloc((size_t)w->conns, sizeof(conn));
+    if (ep < 0 || !cs) {
+        w->failed = 1;
+        free(cs);
+        return NULL;
+    }
+    for (int i = 0; i < w->conns; i++) {
+        cs[i].fd = connect_to(w->addr);
+        if (cs[i].fd < 0) {
+            w->failed = 1;
+            continue;
+        }
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &cs[i]};
+        epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
+    }
+    if (w->rate > 0)
+        run_open(w, ep, cs);
+    else
+        run_closed(w, ep, cs);
     for (int i = 0; i < w->conns; i++)
         if (cs[i].fd >= 0) close(cs[i].fd);
     free(cs);
@@ -304,7 +404,7 @@ int main(int argc, char **argv)
 {
     const char *host = "127.0.0.1", *mix = NULL;
     int port = 0, conns = 64, threads = 2;
-    double duration = 10;
+    double duration = 10, rate = 0;
     char headers[4096] = "";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--host") == 0 && i + 1 < argc)
@@ -317,15 +417,17 @@ int main(int argc, char **argv)
             threads = atoi(argv[++i]);
         else if (strcmp(argv[i], "--duration") == 0 && i + 1 < argc)
             duration = atof(argv[++i]);
+        else if (strcmp(argv[i], "--rate") == 0 && i + 1 < argc)
+            rate = atof(argv[++i]);
         else if (strcmp(argv[i], "--header") == 0 && i + 1 < argc) {
             size_t used = strlen(headers);
             snprintf(headers + used, sizeof(headers) - used, "%s\r\n", argv[++i]);
         } else
             mix = argv[i];
     }
-    if (!mix || port <= 0 || conns < 1 || threads < 1 || threads > conns) {
+    if (!mix || port <= 0 || conns < 1 || threads < 1 || threads > conns || rate < 0) {
         fprintf(stderr, "usage: kefu-load --port P [--connections N] [--threads T]"
-                        " [--duration S] [--header H]... MIX.tsv\n");
+                        " [--duration S] [--rate R] [--header H]... MIX.tsv\n");
         return 2;
     }
     FILE *f = fopen(mix, "r");
@@ -361,21 +463,24 @@ int main(int argc, char **argv)
     pthread_t *ts = calloc((size_t)threads, sizeof(pthread_t));
     double start = now_s();
     for (int t = 0; t < threads; t++) {
-        ws[t] = (worker){ops,
-                         nops,
-                         total_weight,
-                         &addr,
-                         conns / threads + (t < conns % threads),
-                         start + duration,
-                         0x1234567ull + (uint64_t)t * 7919,
-                         {{0}},
-                         0};
+        /* the threads' schedules interleave: thread T's first request is due T / RATE in */
+        ws[t] = (worker){.ops = ops,
+                         .nops = nops,
+                         .total_weight = total_weight,
+                         .addr = &addr,
+                         .conns = conns / threads + (t < conns % threads),
+                         .until = start + duration,
+                         .seed = 0x1234567ull + (uint64_t)t * 7919,
+                         .rate = rate / threads,
+                         .start = rate > 0 ? (double)t / rate : 0};
         pthread_create(&ts[t], NULL, run_worker, &ws[t]);
     }
     int failed = 0;
+    uint64_t late = 0;
     for (int t = 0; t < threads; t++) {
         pthread_join(ts[t], NULL);
         failed |= ws[t].failed;
+        late += behind(&ws[t]);
     }
     double secs = now_s() - start;
     uint64_t all = 0;
@@ -398,7 +503,10 @@ int main(int argc, char **argv)
                (unsigned long long)s.errors, (double)s.count / secs, quantile(&s, 0.5),
                quantile(&s, 0.99), (double)s.max_us / 1000.0);
     }
-    printf("}, \"rps\": %.1f}\n", (double)all / secs);
+    printf("}, \"rps\": %.1f", (double)all / secs);
+    if (rate > 0)
+        printf(", \"offered_rps\": %.1f, \"behind\": %llu", rate, (unsigned long long)late);
+    printf("}\n");
     free(ws);
     free(ts);
     return 0;

@@ -297,6 +297,20 @@ int kf_search_optimize(kf_tx *tx)
                       NULL);
 }
 
+int kf_search_merge(kf_tx *tx, int pages)
+{
+    if (kf_tx_is_postgres(tx)) return KF_OK;
+    int rc =
+        kf_tx_exec(tx, NULL, "INSERT INTO ticket_search (ticket_search, rank) VALUES ('merge', ?)",
+                   "i", (int64_t)pages);
+    if (rc == KF_OK)
+        rc = kf_tx_exec(tx, NULL,
+                        "INSERT INTO ticket_search_recent (ticket_search_recent, rank)"
+                        " VALUES ('merge', ?)",
+                        "i", (int64_t)pages);
+    return rc;
+}
+
 int kf_search_query(int backend, const char *text, char out[KF_SEARCH_QUERY_BUF])
 {
     /* a UTF-8 character is at most 4 bytes */

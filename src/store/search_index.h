@@ -63,6 +63,13 @@ int kf_search_rebuild_all(kf_tx *tx);
  * its planner needs to choose between the index and the newest tickets. */
 int kf_search_optimize(kf_tx *tx);
 
+/* kf_search_merge: on SQLite, up to PAGES pages of merging in each of the
+ * index's two FTS5 tables (FTS5's 'merge' command): FTS5 does not merge at
+ * commit (migration 0015), the writer calls this while idle. The caller
+ * tells whether anything was merged from sqlite3_total_changes: each
+ * command counts one change, and more when it merged. PostgreSQL: nothing. */
+int kf_search_merge(kf_tx *tx, int pages);
+
 /* kf_search_query: turns the user's TEXT (at most KF_SEARCH_QUERY_MAX
  * characters) into what the backend's MATCH or @@ takes, in OUT (of
  * KF_SEARCH_QUERY_BUF bytes): for SQLite an FTS5 query of quoted phrases,

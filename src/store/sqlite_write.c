@@ -16,13 +16,17 @@
  * loses at most commits nobody was told about (WAL recovery stops at the
  * last intact commit).
  *
- * Checkpoints run on a thread of their own (docs/decisions.md). */
+ * Checkpoints run on a thread of their own (docs/decisions.md). What would
+ * hold the writes queued behind it is done by the writer when it has
+ * nothing else to do: restarting the log, and merging the search index's
+ * segments a few pages at a time. */
 #define _GNU_SOURCE /* pthread_setname_np: the store's threads show by name in top and perf */
 #include "store/sqlite_int.h"
 
 #include "core/err.h"
 #include "core/mem.h"
 #include "core/timeutil.h"
+#include "store/search_index.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,10 +37,19 @@
 #include <unistd.h>
 
 /* The checkpointer copies the log into the database once this many frames
- * (4 KB pages) are new in it; past LOG_RESTART_FRAMES the writer makes the
- * log start afresh (restart_log), so it stays bounded. */
-#define CHECKPOINT_FRAMES  2000
-#define LOG_RESTART_FRAMES 16000
+ * (4 KB pages) are new in it. Past LOG_RESTART_FRAMES the writer makes the
+ * log start afresh (restart_log) when it is idle, and past
+ * LOG_RESTART_FRAMES_MAX whether or not, so the log stays bounded. The
+ * restart copies and syncs what the checkpointer has not: 4–27 ms during
+ * which no write runs. */
+#define CHECKPOINT_FRAMES      2000
+#define LOG_RESTART_FRAMES     16000
+#define LOG_RESTART_FRAMES_MAX (2 * LOG_RESTART_FRAMES)
+/* The search index is merged MERGE_PAGES pages at a time (~2 ms): while the
+ * writer is idle, and after every MERGE_BUSY_BATCHES batches while it is
+ * not, so a writer never idle still keeps the index's segments few. */
+#define MERGE_PAGES        16
+#define MERGE_BUSY_BATCHES 16
 /* How long the checkpointer waits when the writer holds the checkpoint. */
 #define BUSY_RETRY_MS 10
 /* After this long without a write the writer gives back its page cache and
@@ -171,13 +184,51 @@ static void restart_log(sq_store *s)
     }
 }
 
-/* Waits under queue_mu for a job or the stop. *HOLDS says the writer holds
- * memory since its last batch: then, idle for IDLE_RELEASE_MS, it releases
- * it (queue_mu released meanwhile) and clears *HOLDS. */
-static void wait_for_jobs(sq_store *s, int *holds)
+/* What the writer owes besides the queued jobs (its thread's alone). */
+typedef struct {
+    int holds;         /* memory held since the last release */
+    int merge_due;     /* batches since the last merge that found nothing to do */
+    int unmerged;      /* batches since the last merge */
+    int restart_tried; /* restart_log ran (or found the checkpointer in the way) since a batch */
+} writer_debts;
+
+/* Merges up to MERGE_PAGES pages of the search index in a transaction of its
+ * own, left for the syncer to make durable with the next batch (nobody waits
+ * for it). Under queue_mu, released meanwhile. */
+static void merge_step(sq_store *s, writer_debts *d)
+{
+    pthread_mutex_unlock(&s->queue_mu);
+    sq_conn *c = &s->writer;
+    sqlite3_int64 changes = sqlite3_total_changes64(c->db);
+    int rc = sq_conn_simple(c, "BEGIN IMMEDIATE");
+    if (rc == KF_OK) rc = kf_search_merge(&c->tx.base, MERGE_PAGES);
+    sq_conn_reset_dirty(c);
+    if (rc == KF_OK) rc = sq_conn_simple(c, "COMMIT");
+    if (rc != KF_OK && !sqlite3_get_autocommit(c->db)) sq_conn_simple(c, "ROLLBACK");
+    /* each 'merge' command is one change; more when it merged something */
+    int merged = rc == KF_OK && sqlite3_total_changes64(c->db) - changes > 2;
+    pthread_mutex_lock(&s->queue_mu);
+    d->merge_due = merged;
+    d->unmerged = 0;
+}
+
+/* Waits under queue_mu for a job or the stop, doing meanwhile what the
+ * writer owes (D): a log restart, the index's merges; then, once idle for
+ * IDLE_RELEASE_MS while holding memory, it releases it (queue_mu released
+ * meanwhile). */
+static void wait_for_jobs(sq_store *s, writer_debts *d)
 {
     while (!s->head && !s->stopping) {
-        if (!*holds) {
+        if (s->log_frames >= LOG_RESTART_FRAMES && !d->restart_tried && !s->bulk) {
+            d->restart_tried = 1;
+            restart_log(s);
+            continue;
+        }
+        if (d->merge_due && !s->bulk) {
+            merge_step(s, d);
+            continue;
+        }
+        if (!d->holds) {
             pthread_cond_wait(&s->queue_nonempty, &s->queue_mu);
             continue;
         }
@@ -190,18 +241,18 @@ static void wait_for_jobs(sq_store *s, int *holds)
         sq_conn_note_cache(&s->writer);
         kf_mem_release();
         pthread_mutex_lock(&s->queue_mu);
-        *holds = 0;
+        d->holds = 0;
     }
 }
 
 static void *writer_main(void *arg)
 {
     sq_store *s = arg;
-    int holds = 0; /* memory since the last release */
+    writer_debts debts = {0};
     pthread_mutex_lock(&s->queue_mu);
     for (;;) {
-        wait_for_jobs(s, &holds);
-        holds = 1;
+        wait_for_jobs(s, &debts);
+        debts.holds = 1;
         if (!s->head) break; /* stopping and drained */
         /* a job that runs alone is a batch of one, and ends any batch before it */
         write_job *batch = s->head, *last = batch;
@@ -236,7 +287,13 @@ static void *writer_main(void *arg)
             note_waits(s, batch);
             wake_jobs(batch, KF_OK);
         }
-        if (s->log_frames >= LOG_RESTART_FRAMES) restart_log(s);
+        debts.merge_due = 1;
+        debts.unmerged++;
+        debts.restart_tried = 0;
+        if (s->log_frames >= LOG_RESTART_FRAMES_MAX)
+            restart_log(s);
+        else if (s->head && debts.unmerged >= MERGE_BUSY_BATCHES && !s->bulk)
+            merge_step(s, &debts);
     }
     pthread_mutex_unlock(&s->queue_mu);
     return NULL;
