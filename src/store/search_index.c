@@ -300,9 +300,15 @@ int kf_search_optimize(kf_tx *tx)
 int kf_search_merge(kf_tx *tx, int pages)
 {
     if (kf_tx_is_postgres(tx)) return KF_OK;
-    int rc =
-        kf_tx_exec(tx, NULL, "INSERT INTO ticket_search (ticket_search, rank) VALUES ('merge', ?)",
-                   "i", (int64_t)pages);
+    /* the writer's first batches may be the migrations that make the index */
+    int64_t tables = 0;
+    int rc = kf_tx_i64(tx, &tables,
+                       "SELECT COUNT(*) FROM sqlite_schema"
+                       " WHERE name IN ('ticket_search', 'ticket_search_recent')",
+                       NULL);
+    if (rc != KF_OK || tables < 2) return rc;
+    rc = kf_tx_exec(tx, NULL, "INSERT INTO ticket_search (ticket_search, rank) VALUES ('merge', ?)",
+                    "i", (int64_t)pages);
     if (rc == KF_OK)
         rc = kf_tx_exec(tx, NULL,
                         "INSERT INTO ticket_search_recent (ticket_search_recent, rank)"

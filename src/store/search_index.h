@@ -67,7 +67,8 @@ int kf_search_optimize(kf_tx *tx);
  * index's two FTS5 tables (FTS5's 'merge' command): FTS5 does not merge at
  * commit (migration 0015), the writer calls this while idle. The caller
  * tells whether anything was merged from sqlite3_total_changes: each
- * command counts one change, and more when it merged. PostgreSQL: nothing. */
+ * command counts one change, and more when it merged. Nothing before the
+ * index's tables are made, nor on PostgreSQL. */
 int kf_search_merge(kf_tx *tx, int pages);
 
 /* kf_search_query: turns the user's TEXT (at most KF_SEARCH_QUERY_MAX
