@@ -98,6 +98,15 @@ int kf_store_migrate(kf_store *s, int *applied, int *version, char *err, size_t 
         snprintf(err, errlen, "cannot read schema_migrations: %s", kf_err_name(rc));
         return rc;
     }
+    /* a database a newer kefu migrated has tables and meanings this one does not know */
+    int known = n ? atoi(files[n - 1]->path + plen) : 0;
+    if (current > known) {
+        snprintf(err, errlen,
+                 "the database's schema is version %d, newer than this kefu knows (%d): use"
+                 " the kefu that migrated it, or a newer one",
+                 current, known);
+        return KF_ECONFLICT;
+    }
     for (size_t i = 0; i < n; i++) {
         migration_job job = {.file = files[i]};
         job.version = atoi(files[i]->path + plen);

@@ -245,6 +245,24 @@ class StartupFailures(unittest.TestCase):
             self.assertIn(n.lower(), line.lower(), "%s: the line does not name %r" % (what, n))
         return line
 
+    def test_database_newer_than_the_binary(self):
+        """A database a newer kefu migrated (schema version 99 here) is refused by serve and by
+        migrate, with one line naming both versions, and left as it was."""
+        db = Database()
+        try:
+            rc, out, err = run_kefu(["migrate", "--db", db.url], timeout=60)
+            self.assertEqual(rc, 0, err)
+            known = db.scalar("SELECT MAX(version) FROM schema_migrations")
+            db.execute("INSERT INTO schema_migrations (version, name, applied_at)"
+                       " VALUES (99, '0099_future.sql', 0)")
+            self.assertOneLine(["--db", db.url], "version 99", "(%s)" % known)
+            rc, out, err = run_kefu(["migrate", "--db", db.url], timeout=60)
+            self.assertNotEqual(rc, 0, out)
+            self.assertIn("newer", err)
+            self.assertEqual(db.scalar("SELECT MAX(version) FROM schema_migrations"), "99")
+        finally:
+            db.reset()
+
     def test_unwritable_sqlite_path(self):
         self.assertOneLine(["--db", "sqlite:/proc/forbidden/x.db"], "/proc/forbidden")
 
