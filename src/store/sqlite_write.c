@@ -309,9 +309,8 @@ static void *writer_main(void *arg)
         /* a load restarts the log as soon as it may: nobody waits for its writes */
         if (s->log_frames >= (s->bulk ? LOG_RESTART_FRAMES : LOG_RESTART_FRAMES_MAX))
             restart_log(s);
-        else if (s->head && debts.unmerged >= MERGE_BUSY_BATCHES && debts.merges_owed > 0 &&
-                 owes_upkeep(s))
-            merge_step(s, &debts);
+        else if (s->head && debts.unmerged >= MERGE_BUSY_BATCHES && owes_upkeep(s))
+            merge_step(s, &debts); /* this batch has just earned it */
     }
     pthread_mutex_unlock(&s->queue_mu);
     return NULL;
