@@ -250,6 +250,7 @@ static void sq_stats(kf_store *base, kf_store_stats *out)
     sq_store *s = (sq_store *)base;
     pthread_mutex_lock(&s->queue_mu);
     *out = s->stats;
+    out->log_frames = s->log_frames;
     pthread_mutex_unlock(&s->queue_mu);
     out->reprepares = atomic_load_explicit(&s->writer.reprepares, memory_order_relaxed) +
                       atomic_load_explicit(&s->checkpointer.reprepares, memory_order_relaxed);

@@ -68,6 +68,7 @@ typedef struct {
     uint64_t rollbacks;    /* write transactions undone */
     uint64_t syncs;        /* SQLite: log syncs that made commits durable (one may cover several) */
     uint64_t checkpoints;  /* SQLite: checkpoints run (the log copied into the database) */
+    int64_t log_frames;    /* SQLite: frames (pages) in the log after the last commit */
     uint64_t batch_le[8];  /* commits with batch size <= 1,2,4,8,16,32,64,+Inf (cumulative) */
     /* SQLite: log syncs that took <= 0.5,1,2,5,10,20,50 ms,+Inf (cumulative),
      * and their time in all: an acknowledged write waited for one */

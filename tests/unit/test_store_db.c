@@ -458,6 +458,57 @@ static void test_large_transaction(void **state)
     assert_int_equal(count_where(f->s, count), 2500);
 }
 
+/* ---- the log starts afresh once the writer is idle ---- */
+
+enum { FILL_ROWS = 1000, FILL_BATCHES = 17 };
+
+/* FILL_ROWS rows of ~4 KB after those of *BATCH: a page of the log each. */
+static int fill_pages(kf_tx *tx, void *ctx)
+{
+    const int *batch = ctx;
+    int rc = *batch ? KF_OK
+                    : kf_tx_exec_script(tx, "CREATE TABLE fill (id INTEGER PRIMARY KEY,"
+                                            " body TEXT NOT NULL)");
+    char body[4001];
+    memset(body, 'f', sizeof(body) - 1);
+    body[sizeof(body) - 1] = '\0';
+    for (int i = 1; i <= FILL_ROWS && rc == KF_OK; i++)
+        rc = kf_tx_exec(tx, NULL, "INSERT INTO fill (id, body) VALUES (?, ?)", "is",
+                        (int64_t)(*batch * FILL_ROWS + i), body);
+    return rc;
+}
+
+static int64_t log_frames(kf_store *s)
+{
+    kf_store_stats st;
+    kf_store_stats_get(s, &st);
+    return st.log_frames;
+}
+
+/* At a desk's own pace the log starts afresh (a write that begins with all
+ * of it copied into the database restarts it) and stays short: it does not
+ * grow to the length at which a busy writer restarts it itself. */
+static void test_log_stays_short_at_a_desks_pace(void **state)
+{
+    fixture *f = *state;
+    if (g_cur->backend != KF_BACKEND_SQLITE) skip();
+    for (int batch = 0; batch < FILL_BATCHES; batch++)
+        assert_int_equal(kf_store_write(f->s, fill_pages, &batch), KF_OK);
+    assert_true(log_frames(f->s) >= 16000);
+    /* the checkpointer copies the log once 2,000 frames are new in it: a
+     * write or two more, and a pause for it to finish */
+    int64_t frames = log_frames(f->s);
+    int batches = FILL_BATCHES;
+    for (int tries = 0; tries < 3 && frames >= 16000; tries++) {
+        usleep(700 * 1000);
+        assert_int_equal(kf_store_write(f->s, fill_pages, &batches), KF_OK);
+        batches++;
+        frames = log_frames(f->s);
+    }
+    if (frames >= 2 * FILL_ROWS) fail_msg("the log still holds %lld frames", (long long)frames);
+    assert_int_equal(count_where(f->s, "SELECT COUNT(*) FROM fill"), batches * FILL_ROWS);
+}
+
 /* ---- work deferred to the commit (kf_tx_defer) ---- */
 
 typedef struct {
@@ -971,6 +1022,7 @@ static const struct CMUnitTest db_tests[] = {
     DB_TEST(test_deferred, setup_migrated),
     DB_TEST(test_deferred_shared, setup_migrated),
     DB_TEST(test_large_transaction, setup_migrated),
+    DB_TEST(test_log_stays_short_at_a_desks_pace, setup_migrated),
     DB_TEST(test_pg_aborted_tx, setup_migrated),
     DB_TEST(test_concurrent_writers, setup_migrated),
     DB_TEST(test_snapshot, setup_migrated),
