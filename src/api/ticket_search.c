@@ -15,9 +15,11 @@
  *    how many matches come before the page is full. SQLite's FTS5 gives its
  *    matches in rowid order. PostgreSQL's GIN index does not (it gives a
  *    bitmap to fetch and sort whole: 0.8 s for a word in 2 % of 1,000,000
- *    tickets), so there the newest WINDOW tickets are walked in id order
- *    and checked, and only the older rest is asked of the index — by then a
- *    word that has not filled the page is rare, and its matches are few.
+ *    tickets), so there the newest tickets are walked in id order and each
+ *    document checked, in windows that double (pg_matches). What a walk
+ *    found tells how common the words are; once asking the index about the
+ *    older rest would cost less than walking on until the page is full, the
+ *    index is asked (a word in few tickets costs it little).
  * Asking FTS5 about single tickets (rowid = ? AND MATCH) costs as much as
  * reading the word's whole list: 0.5 ms a ticket at 1,000,000. */
 #include "api/api.h"
@@ -30,7 +32,15 @@
 #include <string.h>
 
 #define QUEUE_CAP 2000
-#define WINDOW    30000
+/* PostgreSQL (pg_matches): the first window walked; how many tickets are
+ * walked before the words' share is judged (the newest few thousand can be
+ * a burst of one kind of ticket); what a ticket walked and a match of the
+ * index cost (µs, measured at 100,000 tickets: the index's bitmap fetches
+ * each match's page, ~30 µs). */
+#define WALK_FIRST          2000
+#define WALK_BEFORE_JUDGING 6000
+#define WALK_US_PER_TICKET  2
+#define INDEX_US_PER_MATCH  40
 
 /* The statements, one per way, scope and queue: F(scope, cond) literals
  * (the statement cache keys by address). */
@@ -58,14 +68,20 @@
 /* ids in [?, ?). In the window the ids are walked: ts_match_vq is @@
  * under a name the planner does not take to the index (its estimate for a
  * phrase of common pairs is off a thousandfold: 15 rows for 24,000, and the
- * bitmap of every match is then fetched and sorted). Below it, the index. */
-#define PG_MATCHES(match, scope, cond)                                                             \
+ * bitmap of every match is then fetched and sorted). Below it, the index:
+ * the unary + keeps the planner from walking ticket_search by id instead
+ * (it expects a word it has no figures for in 0.2 % of the tickets, so a
+ * page after 25,000 of them; a word in none walks every ticket), and the
+ * statement is planned for its values (kf_tx_prepare_replanned): planned
+ * once for any word and range, it walks the range as well. */
+#define PG_MATCHES(match, scope, cond, key)                                                        \
     "SELECT " KF_LIST_COLUMNS " FROM tickets t JOIN ticket_search s ON s.ticket_id = t.id"         \
     " WHERE" scope cond " AND " match " AND s.ticket_id >= ? AND s.ticket_id < ?"                  \
-    " ORDER BY s.ticket_id DESC LIMIT ?"
+    " ORDER BY " key " DESC LIMIT ?"
 #define PG_WALK(scope, cond)                                                                       \
-    PG_MATCHES("ts_match_vq(s.document, to_tsquery('simple', ?))", scope, cond)
-#define PG_INDEX(scope, cond) PG_MATCHES("s.document @@ to_tsquery('simple', ?)", scope, cond)
+    PG_MATCHES("ts_match_vq(s.document, to_tsquery('simple', ?))", scope, cond, "s.ticket_id")
+#define PG_INDEX(scope, cond)                                                                      \
+    PG_MATCHES("s.document @@ to_tsquery('simple', ?)", scope, cond, "+s.ticket_id")
 #define QUEUE_SIZE(scope, cond)                                                                    \
     "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t WHERE" scope cond " LIMIT ?) AS q"
 #define BOTH_SCOPES(F)                                                                             \
@@ -89,7 +105,8 @@ static const char *const statements[NFRAMES][2][KF_Q_COUNT] = {
  * next parameter's number. */
 static int prepare(kf_req *req, kf_tx *tx, const kf_list_query *lq, int f, kf_stmt **st, int *next)
 {
-    int rc = kf_tx_prepare(tx, statements[f][lq->project == 0][lq->q], st);
+    const char *sql = statements[f][lq->project == 0][lq->q];
+    int rc = f == INDEX_PG ? kf_tx_prepare_replanned(tx, sql, st) : kf_tx_prepare(tx, sql, st);
     if (rc != KF_OK) return rc;
     int i = kf_api_bind_scope(req, *st, lq->project);
     *next = kf_list_bind_queue(req, *st, i, lq, kf_app_now(req->app));
@@ -286,8 +303,20 @@ static int sqlite_matches(kf_req *req, kf_tx *tx, const kf_list_query *lq, kf_li
     return rc;
 }
 
-/* PostgreSQL: the newest WINDOW ids below the cursor walked, then the rest
- * from the index. */
+/* Whether the index's matches below the walk would cost less than walking
+ * on until the page is full, judged from the WALKED tickets' FOUND matches:
+ * the words' share of the tickets (one more found than seen, so that none
+ * found is "rare", not "never") sets how many matches the REST below holds,
+ * and how far the walk would go for the WANTED. */
+static int index_is_cheaper(int64_t walked, int64_t rest, int found, int64_t wanted)
+{
+    double share = (found + 1.0) / (double)walked;
+    double walk_on = (double)(wanted - found) / share * WALK_US_PER_TICKET;
+    return (double)rest * share * INDEX_US_PER_MATCH < walk_on;
+}
+
+/* PostgreSQL: the newest ids below the cursor walked in windows that
+ * double, until the page is full or the index costs less for the rest. */
 static int pg_matches(kf_req *req, kf_tx *tx, const kf_list_query *lq, kf_list_page *page)
 {
     int64_t hi = before_id(lq);
@@ -296,10 +325,16 @@ static int pg_matches(kf_req *req, kf_tx *tx, const kf_list_query *lq, kf_list_p
             kf_tx_i64(tx, &hi, "SELECT COALESCE(MAX(ticket_id), 0) + 1 FROM ticket_search", NULL);
         if (rc != KF_OK) return rc;
     }
-    int64_t lo = hi > WINDOW ? hi - WINDOW : 0;
-    int rc = matches(req, tx, lq, WALK_PG, lo, hi, page);
-    if (rc == KF_OK && lo > 0 && page->n < lq->limit)
-        rc = matches(req, tx, lq, INDEX_PG, 0, lo, page);
+    int64_t top = hi, window = WALK_FIRST;
+    int rc = KF_OK;
+    while (rc == KF_OK && hi > 0 && page->n < lq->limit) {
+        if (top - hi >= WALK_BEFORE_JUDGING && index_is_cheaper(top - hi, hi, page->n, lq->limit))
+            return matches(req, tx, lq, INDEX_PG, 0, hi, page);
+        int64_t lo = hi > window ? hi - window : 0;
+        rc = matches(req, tx, lq, WALK_PG, lo, hi, page);
+        hi = lo;
+        window = window <= INT64_MAX / 2 ? window * 2 : window;
+    }
     return rc;
 }
 

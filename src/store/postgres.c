@@ -38,7 +38,8 @@ typedef struct pg_stmt pg_stmt;
 struct pg_stmt {
     kf_stmt base;
     pg_conn *conn;
-    char name[24]; /* server-side prepared statement */
+    char name[24]; /* server-side prepared statement; "" when replanned */
+    int replanned; /* sent with its text each time: planned for its values */
     char *sql;     /* the renumbered text, for logs */
     int nparams;
     char **buf;          /* per parameter, grown as needed */
@@ -530,29 +531,34 @@ static const char *pg_errmsg(kf_tx *tx)
 
 /* ---- statements ---- */
 
-/* Prepares SQL on the connection and caches it. */
-static int stmt_new(pg_conn *c, const char *sql, pg_stmt **out)
+/* Prepares SQL on the connection (unless REPLANNED: then the server parses
+ * and plans it at each execution) and caches it. */
+static int stmt_new(pg_conn *c, const char *sql, int replanned, pg_stmt **out)
 {
     int n;
     char *text = renumber(sql, &n);
-    char name[24];
-    snprintf(name, sizeof(name), "k%u", ++c->next_name);
-    PGresult *r = PQprepare(c->pg, name, text, 0, NULL); /* types inferred */
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && c->begin_sql && PQstatus(c->pg) != CONNECTION_OK) {
-        /* nothing of the transaction ran yet: reconnect once, as conn_send_begin */
+    char name[24] = "";
+    if (!replanned) {
+        snprintf(name, sizeof(name), "k%u", ++c->next_name);
+        PGresult *r = PQprepare(c->pg, name, text, 0, NULL); /* types inferred */
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && c->begin_sql &&
+            PQstatus(c->pg) != CONNECTION_OK) {
+            /* nothing of the transaction ran yet: reconnect once, as conn_send_begin */
+            PQclear(r);
+            conn_reset(c);
+            r = PQprepare(c->pg, name, text, 0, NULL);
+        }
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            free(text);
+            return conn_fail(c, sql, r);
+        }
         PQclear(r);
-        conn_reset(c);
-        r = PQprepare(c->pg, name, text, 0, NULL);
     }
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        free(text);
-        return conn_fail(c, sql, r);
-    }
-    PQclear(r);
     pg_stmt *st = kf_calloc(1, sizeof(*st));
     st->base.ops = &kf_store_postgres_ops;
     st->conn = c;
     memcpy(st->name, name, sizeof(name));
+    st->replanned = replanned;
     st->sql = text;
     st->nparams = n;
     st->session = c->session;
@@ -572,20 +578,21 @@ static int stmt_new(pg_conn *c, const char *sql, pg_stmt **out)
             }
         char dealloc[40];
         snprintf(dealloc, sizeof(dealloc), "DEALLOCATE %s", replaced->name);
-        PQclear(PQexec(c->pg, dealloc)); /* not transactional; harmless if refused */
+        if (!replaced->replanned)
+            PQclear(PQexec(c->pg, dealloc)); /* not transactional; harmless if refused */
         free_stmt_handle(replaced);
     }
     *out = st;
     return KF_OK;
 }
 
-static int pg_prepare(kf_tx *tx, const char *sql, kf_stmt **out)
+static int prepare_as(kf_tx *tx, const char *sql, int replanned, kf_stmt **out)
 {
     pg_conn *c = ((pg_tx *)tx)->conn;
     if (c->failed) return fail_fast(c);
     pg_stmt *st = kf_stmt_cache_get(&c->cache, sql);
     if (!st) {
-        int rc = stmt_new(c, sql, &st);
+        int rc = stmt_new(c, sql, replanned, &st);
         if (rc != KF_OK) return rc;
     }
     stmt_clear(st);
@@ -598,6 +605,16 @@ static int pg_prepare(kf_tx *tx, const char *sql, kf_stmt **out)
     }
     *out = &st->base;
     return KF_OK;
+}
+
+static int pg_prepare(kf_tx *tx, const char *sql, kf_stmt **out)
+{
+    return prepare_as(tx, sql, 0, out);
+}
+
+static int pg_prepare_replanned(kf_tx *tx, const char *sql, kf_stmt **out)
+{
+    return prepare_as(tx, sql, 1, out);
 }
 
 static void pg_bind_i64(kf_stmt *st, int idx, int64_t v)
@@ -627,12 +644,26 @@ static void pg_bind_null(kf_stmt *st, int idx)
 /* Prepares ST again when the connection has reconnected since. */
 static int stmt_ready(pg_conn *c, pg_stmt *st)
 {
-    if (st->session == c->session) return KF_OK;
+    if (st->session == c->session || st->replanned) return KF_OK;
     PGresult *r = PQprepare(c->pg, st->name, st->sql, 0, NULL);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) return conn_fail(c, st->sql, r);
     PQclear(r);
     st->session = c->session;
     return KF_OK;
+}
+
+static PGresult *stmt_run(PGconn *pg, const pg_stmt *st)
+{
+    if (st->replanned)
+        return PQexecParams(pg, st->sql, st->nparams, NULL, st->values, NULL, NULL, 0);
+    return PQexecPrepared(pg, st->name, st->nparams, st->values, NULL, NULL, 0);
+}
+
+static int stmt_send(PGconn *pg, const pg_stmt *st)
+{
+    if (st->replanned)
+        return PQsendQueryParams(pg, st->sql, st->nparams, NULL, st->values, NULL, NULL, 0);
+    return PQsendQueryPrepared(pg, st->name, st->nparams, st->values, NULL, NULL, 0);
 }
 
 /* The result of the next command of a pipeline, past the NULL that ends it. */
@@ -654,8 +685,7 @@ static PGresult *exec_with_begin(pg_conn *c, pg_stmt *st, int *begun)
     PGresult *res = NULL;
     *begun = 0;
     if (!PQenterPipelineMode(pg)) return NULL;
-    if (PQsendQueryParams(pg, c->begin_sql, 0, NULL, NULL, NULL, NULL, 0) &&
-        PQsendQueryPrepared(pg, st->name, st->nparams, st->values, NULL, NULL, 0) &&
+    if (PQsendQueryParams(pg, c->begin_sql, 0, NULL, NULL, NULL, NULL, 0) && stmt_send(pg, st) &&
         PQpipelineSync(pg)) {
         PGresult *b = pipeline_result(pg);
         *begun = PQresultStatus(b) == PGRES_COMMAND_OK;
@@ -680,8 +710,7 @@ static PGresult *stmt_exec(pg_conn *c, pg_stmt *st)
 {
     for (int reset = 0;; reset = 1) {
         if (stmt_ready(c, st) != KF_OK) return NULL;
-        if (!c->begin_sql)
-            return PQexecPrepared(c->pg, st->name, st->nparams, st->values, NULL, NULL, 0);
+        if (!c->begin_sql) return stmt_run(c->pg, st);
         int begun;
         PGresult *r = exec_with_begin(c, st, &begun);
         if (begun) {
@@ -692,7 +721,7 @@ static PGresult *stmt_exec(pg_conn *c, pg_stmt *st)
         if (reset || PQstatus(c->pg) == CONNECTION_OK) {
             /* BEGIN itself failed, or the pipeline did: alone, it says why */
             if (conn_send_begin(c) != KF_OK || stmt_ready(c, st) != KF_OK) return NULL;
-            return PQexecPrepared(c->pg, st->name, st->nparams, st->values, NULL, NULL, 0);
+            return stmt_run(c->pg, st);
         }
         conn_reset(c);
     }
@@ -936,6 +965,7 @@ const kf_store_ops kf_store_postgres_ops = {
     .savepoint = pg_savepoint,
     .errmsg = pg_errmsg,
     .prepare = pg_prepare,
+    .prepare_replanned = pg_prepare_replanned,
     .bind_i64 = pg_bind_i64,
     .bind_text = pg_bind_text,
     .bind_double = pg_bind_double,

@@ -124,6 +124,12 @@ int kf_tx_prepare(kf_tx *tx, const char *sql, kf_stmt **out)
     return tx->store->ops->prepare(tx, sql, out);
 }
 
+int kf_tx_prepare_replanned(kf_tx *tx, const char *sql, kf_stmt **out)
+{
+    if (!tx->store->ops->prepare_replanned) return kf_tx_prepare(tx, sql, out);
+    return tx->store->ops->prepare_replanned(tx, sql, out);
+}
+
 int kf_tx_exec_script(kf_tx *tx, const char *sql)
 {
     return tx->store->ops->exec_script(tx, sql);

@@ -139,6 +139,11 @@ int kf_store_bulk(kf_store *s, int on);
  * checked by its text). The statement is borrowed from the transaction; do not
  * prepare the same SQL again while still stepping it. */
 int kf_tx_prepare(kf_tx *tx, const char *sql, kf_stmt **out);
+/* kf_tx_prepare_replanned: as kf_tx_prepare, for a statement whose best plan
+ * depends on its values (how common a word is, how wide a range): PostgreSQL
+ * plans it again for each execution's values, where a plan made once for any
+ * values can walk a whole index. SQLite: kf_tx_prepare. */
+int kf_tx_prepare_replanned(kf_tx *tx, const char *sql, kf_stmt **out);
 /* kf_tx_exec_script: runs several statements separated by ';' (migrations). */
 int kf_tx_exec_script(kf_tx *tx, const char *sql);
 /* Savepoints inside a write, for bulk paths that pass over a failing part:

@@ -27,6 +27,8 @@ typedef struct kf_store_ops {
     int (*savepoint)(kf_tx *tx, int op);
     const char *(*errmsg)(kf_tx *tx);
     int (*prepare)(kf_tx *tx, const char *sql, kf_stmt **out);
+    /* prepare_replanned: kf_tx_prepare_replanned (NULL: as prepare) */
+    int (*prepare_replanned)(kf_tx *tx, const char *sql, kf_stmt **out);
     void (*bind_i64)(kf_stmt *st, int idx, int64_t v);
     void (*bind_text)(kf_stmt *st, int idx, const char *v);
     void (*bind_double)(kf_stmt *st, int idx, double v);

@@ -118,6 +118,35 @@ class Gen(unittest.TestCase):
         finally:
             srv.stop()
 
+    def test_search_finds_a_word_in_old_tickets(self):
+        """A word in a few tickets, old and new, is found in all of them, newest first: on
+        PostgreSQL the newest tickets are walked and the older rest asked of the index."""
+        srv = Server(demo=False, db=self.db).start()
+        try:
+            agent = srv.login("agent")
+            newest, top = (int(v) for v in rows(self.db, "SELECT MAX(id), (SELECT MAX(id) FROM"
+                                                " tickets) FROM tickets WHERE project_id = 1"
+                                                ).split("|"))
+            older = int(self.db.scalar("SELECT MAX(id) FROM tickets WHERE project_id = 1"
+                                       " AND id < %d" % (top - 7000)))
+            oldest = int(self.db.scalar("SELECT MIN(id) FROM tickets WHERE project_id = 1"))
+            self.assertLess(oldest, older)
+            for tid in (oldest, older, newest):
+                r = agent.post("/api/v1/tickets/%d/notes" % tid, {"note": "业主家的鹦鹉飞走了"})
+                self.assertEqual(r.status, 200, r.text)
+            found = agent.get("/api/v1/tickets", query={"q": "鹦鹉"})
+            self.assertEqual(found.status, 200, found.text)
+            self.assertEqual([t["id"] for t in found.json()["items"]], [newest, older, oldest])
+            paged = agent.get("/api/v1/tickets", query={"q": "鹦鹉", "limit": 2})
+            self.assertEqual([t["id"] for t in paged.json()["items"]], [newest, older])
+            rest = agent.get("/api/v1/tickets", query={"q": "鹦鹉", "limit": 2,
+                                                      "cursor": paged.json()["next_cursor"]})
+            self.assertEqual([t["id"] for t in rest.json()["items"]], [oldest])
+            none = agent.get("/api/v1/tickets", query={"q": "孔雀"})
+            self.assertEqual(none.json()["items"], [], none.text)
+        finally:
+            srv.stop()
+
     def test_refuses_a_database_with_tickets(self):
         rc, out, err = gen(self.db, "--scale", "ci")
         self.assertEqual(rc, 3, out + err)
