@@ -46,12 +46,25 @@ static void print_banner(const kf_app *app, int port)
     fflush(stdout);
 }
 
+/* The database connections when --db-pool is not given: a reader for each
+ * request thread and two more on SQLite. On PostgreSQL each connection is a
+ * server process, and at most PG_POOL_DEFAULT: with the database on the same
+ * two cores, the mix ran 20-45 % slower on 34 connections than on 4-16. */
+#define PG_POOL_DEFAULT 16
+
+static int pool_size(const kf_config *cfg)
+{
+    if (cfg->db_pool) return (int)cfg->db_pool;
+    int n = (int)cfg->threads + 2;
+    int pg = strncmp(cfg->db, "postgres", 8) == 0;
+    return pg && n > PG_POOL_DEFAULT ? PG_POOL_DEFAULT : n;
+}
+
 /* Opens and migrates the store; prints one line naming the cause on failure. */
 static kf_store *open_store(const kf_config *cfg, const kf_log *log)
 {
     int applied = 0, version = 0;
-    kf_store *s = kf_cli_store(cfg, log, (int)(cfg->db_pool ? cfg->db_pool : cfg->threads + 2),
-                               &applied, &version);
+    kf_store *s = kf_cli_store(cfg, log, pool_size(cfg), &applied, &version);
     if (!s) return NULL;
     kf_logline l;
     kf_log_begin(&l, log, KF_LOG_INFO, "database ready");

@@ -46,7 +46,8 @@ static const option options[] = {
         "network threads (reads run on them) and as many request workers (a write waits for its "
         "group commit on one; default 32)"),
     NUM("db-pool", db_pool, 1, 512,
-        "database connections: SQLite readers, or the whole PostgreSQL pool (default threads + 2)"),
+        "database connections: SQLite readers, or the whole PostgreSQL pool (default threads + 2;"
+        " on PostgreSQL at most 16)"),
     NUM("statement-timeout", statement_timeout, 100, 600000,
         "longest database statement in ms (default 10000)"),
     NUM("session-ttl", session_ttl, 5, 60 * 24 * 90, "minutes a login lasts (default 720)"),
