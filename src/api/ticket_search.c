@@ -19,28 +19,32 @@
  *    document checked, in windows that double (pg_matches). What a walk
  *    found tells how common the words are; once asking the index about the
  *    older rest would cost less than walking on until the page is full, the
- *    index is asked (a word in few tickets costs it little).
+ *    index is asked for a bounded number of its matches (index_cap): fewer
+ *    are all there are; as many, and the word is common below after all,
+ *    so the walk goes on.
  * Asking FTS5 about single tickets (rowid = ? AND MATCH) costs as much as
  * reading the word's whole list: 0.5 ms a ticket at 1,000,000. */
 #include "api/api.h"
 #include "api/api_int.h"
 #include "api/ticket_list.h"
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "store/fts_cjk.h"
 
+#include <math.h>
 #include <string.h>
 
 #define QUEUE_CAP 2000
 /* PostgreSQL (pg_matches): the first window walked; how many tickets are
  * walked before the words' share is judged (the newest few thousand can be
  * a burst of one kind of ticket); what a ticket walked and a match of the
- * index cost (µs, measured at 100,000 tickets: the index's bitmap fetches
- * each match's page, ~30 µs). */
+ * index cost (ns, measured at 100,000 tickets: the index's bitmap fetches
+ * each match's page). */
 #define WALK_FIRST          2000
 #define WALK_BEFORE_JUDGING 6000
-#define WALK_US_PER_TICKET  2
-#define INDEX_US_PER_MATCH  40
+#define WALK_NS_PER_TICKET  500
+#define INDEX_NS_PER_MATCH  40000
 
 /* The statements, one per way, scope and queue: F(scope, cond) literals
  * (the statement cache keys by address). */
@@ -68,20 +72,27 @@
 /* ids in [?, ?). In the window the ids are walked: ts_match_vq is @@
  * under a name the planner does not take to the index (its estimate for a
  * phrase of common pairs is off a thousandfold: 15 rows for 24,000, and the
- * bitmap of every match is then fetched and sorted). Below it, the index:
- * the unary + keeps the planner from walking ticket_search by id instead
- * (it expects a word it has no figures for in 0.2 % of the tickets, so a
- * page after 25,000 of them; a word in none walks every ticket), and the
- * statement is planned for its values (kf_tx_prepare_replanned): planned
- * once for any word and range, it walks the range as well. */
-#define PG_MATCHES(match, scope, cond, key)                                                        \
-    "SELECT " KF_LIST_COLUMNS " FROM tickets t JOIN ticket_search s ON s.ticket_id = t.id"         \
-    " WHERE" scope cond " AND " match " AND s.ticket_id >= ? AND s.ticket_id < ?"                  \
-    " ORDER BY " key " DESC LIMIT ?"
+ * bitmap of every match is then fetched and sorted). The query is made
+ * once, in a subquery: in the plan kept for any words it was made again
+ * for each ticket walked (7 times the walk's cost). The range is given
+ * on both tables: from one alone the planner walks the other from its
+ * newest row down to the window. */
 #define PG_WALK(scope, cond)                                                                       \
-    PG_MATCHES("ts_match_vq(s.document, to_tsquery('simple', ?))", scope, cond, "s.ticket_id")
-#define PG_INDEX(scope, cond)                                                                      \
-    PG_MATCHES("s.document @@ to_tsquery('simple', ?)", scope, cond, "+s.ticket_id")
+    "SELECT " KF_LIST_COLUMNS " FROM tickets t JOIN ticket_search s ON s.ticket_id = t.id"         \
+    " WHERE" scope cond " AND ts_match_vq(s.document, (SELECT to_tsquery('simple', ?)))"           \
+    " AND s.ticket_id >= ? AND s.ticket_id < ? AND t.id >= ? AND t.id < ?"                         \
+    " ORDER BY s.ticket_id DESC LIMIT ?"
+/* Below the walk, the index: at most ? of the tickets below ? whose
+ * document holds the words, in any order (PG_PROBE, planned for its values
+ * by kf_tx_prepare_replanned: planned once for any word, PostgreSQL walks
+ * the ids over it), then those of them in the queue, newest first
+ * (PG_AMONG: the ids as one array). */
+#define PG_PROBE                                                                                   \
+    "SELECT ticket_id FROM ticket_search WHERE document @@ to_tsquery('simple', ?)"                \
+    " AND ticket_id < ? LIMIT ?"
+#define PG_AMONG(scope, cond)                                                                      \
+    "SELECT " KF_LIST_COLUMNS " FROM tickets t WHERE" scope cond                                   \
+    " AND t.id = ANY(CAST(? AS BIGINT[])) ORDER BY t.id DESC LIMIT ?"
 #define QUEUE_SIZE(scope, cond)                                                                    \
     "SELECT COUNT(*) FROM (SELECT 1 FROM tickets t WHERE" scope cond " LIMIT ?) AS q"
 #define BOTH_SCOPES(F)                                                                             \
@@ -89,7 +100,7 @@
         KF_EACH_QUEUE(F, KF_SCOPE_ONE), KF_EACH_QUEUE(F, KF_SCOPE_MANY)                            \
     }
 
-enum { ALONG_SQLITE, ALONG_PG, MATCHES_SQLITE, ONE_SQLITE, WALK_PG, INDEX_PG, SIZE, NFRAMES };
+enum { ALONG_SQLITE, ALONG_PG, MATCHES_SQLITE, ONE_SQLITE, WALK_PG, AMONG_PG, SIZE, NFRAMES };
 /* [way][all the caller's projects?][queue] */
 static const char *const statements[NFRAMES][2][KF_Q_COUNT] = {
     [ALONG_SQLITE] = BOTH_SCOPES(ALONG_SQLITE_),
@@ -97,7 +108,7 @@ static const char *const statements[NFRAMES][2][KF_Q_COUNT] = {
     [MATCHES_SQLITE] = BOTH_SCOPES(FTS5_MATCHES),
     [ONE_SQLITE] = BOTH_SCOPES(ONE_TICKET),
     [WALK_PG] = BOTH_SCOPES(PG_WALK),
-    [INDEX_PG] = BOTH_SCOPES(PG_INDEX),
+    [AMONG_PG] = BOTH_SCOPES(PG_AMONG),
     [SIZE] = BOTH_SCOPES(QUEUE_SIZE),
 };
 
@@ -105,8 +116,7 @@ static const char *const statements[NFRAMES][2][KF_Q_COUNT] = {
  * next parameter's number. */
 static int prepare(kf_req *req, kf_tx *tx, const kf_list_query *lq, int f, kf_stmt **st, int *next)
 {
-    const char *sql = statements[f][lq->project == 0][lq->q];
-    int rc = f == INDEX_PG ? kf_tx_prepare_replanned(tx, sql, st) : kf_tx_prepare(tx, sql, st);
+    int rc = kf_tx_prepare(tx, statements[f][lq->project == 0][lq->q], st);
     if (rc != KF_OK) return rc;
     int i = kf_api_bind_scope(req, *st, lq->project);
     *next = kf_list_bind_queue(req, *st, i, lq, kf_app_now(req->app));
@@ -160,10 +170,60 @@ static int matches_query(kf_req *req, kf_tx *tx, const kf_list_query *lq, int f,
     int i, rc = prepare(req, tx, lq, f, st, &i);
     if (rc != KF_OK) return rc;
     kf_stmt_bind_text(*st, i++, lq->match);
-    if (f != MATCHES_SQLITE) kf_stmt_bind_i64(*st, i++, lo);
-    kf_stmt_bind_i64(*st, i++, hi);
+    for (int table = 0; table < (f == WALK_PG ? 2 : 1); table++) {
+        if (f == WALK_PG) kf_stmt_bind_i64(*st, i++, lo);
+        kf_stmt_bind_i64(*st, i++, hi);
+    }
     kf_stmt_bind_i64(*st, i, lq->limit - page->n);
     return KF_OK;
+}
+
+/* How many matches below HI the index is asked for at most. Asking costs
+ * up to CAP matches' pages; when there are CAP or more, the walk goes on and
+ * finds the page's rest in about HI × wanted / CAP tickets at worst. The cap
+ * that makes the two worst cases equal: the square root of HI × wanted ×
+ * what a ticket walked costs over what a match of the index costs (~250 at
+ * 100,000 tickets, ~2,500 at 10,000,000). */
+static int64_t index_cap(int64_t hi, int64_t wanted)
+{
+    double cap = sqrt((double)hi * (double)wanted * WALK_NS_PER_TICKET / INDEX_NS_PER_MATCH);
+    return cap > (double)wanted ? (int64_t)cap : wanted;
+}
+
+/* PostgreSQL: the index's matches below HI in the queue, newest first,
+ * onto the page when the index holds fewer than index_cap below HI (*ALL
+ * set); else none (*ALL 0). */
+static int index_matches(kf_req *req, kf_tx *tx, const kf_list_query *lq, int64_t hi,
+                         kf_list_page *page, int *all)
+{
+    int64_t cap = index_cap(hi, lq->limit - page->n), n = 0;
+    kf_stmt *st;
+    int rc = kf_tx_prepare_replanned(tx, PG_PROBE, &st);
+    if (rc != KF_OK) return rc;
+    kf_stmt_bind_text(st, 1, lq->match);
+    kf_stmt_bind_i64(st, 2, hi);
+    kf_stmt_bind_i64(st, 3, cap);
+    kf_buf ids;
+    kf_buf_init(&ids, 0);
+    kf_buf_puts(&ids, "{");
+    while ((rc = kf_stmt_step(st)) == KF_ROW)
+        kf_buf_printf(&ids, n++ ? ",%lld" : "%lld", (long long)kf_stmt_i64(st, 0));
+    kf_buf_puts(&ids, "}");
+    *all = n < cap;
+    if (rc == KF_DONE) rc = KF_OK;
+    if (rc == KF_OK && n && *all) {
+        int i;
+        rc = prepare(req, tx, lq, AMONG_PG, &st, &i);
+        if (rc == KF_OK) {
+            kf_stmt_bind_text(st, i++, ids.data);
+            kf_stmt_bind_i64(st, i, lq->limit - page->n);
+            while ((rc = kf_stmt_step(st)) == KF_ROW)
+                kf_list_page_add(page, st);
+            if (rc == KF_DONE) rc = KF_OK;
+        }
+    }
+    kf_buf_free(&ids);
+    return rc;
 }
 
 /* PostgreSQL: the matches with ids in [LO, HI), newest first, up to the page. */
@@ -311,8 +371,8 @@ static int sqlite_matches(kf_req *req, kf_tx *tx, const kf_list_query *lq, kf_li
 static int index_is_cheaper(int64_t walked, int64_t rest, int found, int64_t wanted)
 {
     double share = (found + 1.0) / (double)walked;
-    double walk_on = (double)(wanted - found) / share * WALK_US_PER_TICKET;
-    return (double)rest * share * INDEX_US_PER_MATCH < walk_on;
+    double walk_on = (double)(wanted - found) / share * WALK_NS_PER_TICKET;
+    return (double)rest * share * INDEX_NS_PER_MATCH < walk_on;
 }
 
 /* PostgreSQL: the newest ids below the cursor walked in windows that
@@ -326,10 +386,19 @@ static int pg_matches(kf_req *req, kf_tx *tx, const kf_list_query *lq, kf_list_p
         if (rc != KF_OK) return rc;
     }
     int64_t top = hi, window = WALK_FIRST;
-    int rc = KF_OK;
+    int asked = 0, rc = KF_OK;
     while (rc == KF_OK && hi > 0 && page->n < lq->limit) {
-        if (top - hi >= WALK_BEFORE_JUDGING && index_is_cheaper(top - hi, hi, page->n, lq->limit))
-            return matches(req, tx, lq, INDEX_PG, 0, hi, page);
+        if (!asked && top - hi >= WALK_BEFORE_JUDGING &&
+            index_is_cheaper(top - hi, hi, page->n, lq->limit)) {
+            /* a word rare among the newest can still be common below them
+             * (a season's word, a burst of one kind of ticket on top): then
+             * the index answers as many matches as asked, and the walk goes on */
+            int all;
+            asked = 1;
+            rc = index_matches(req, tx, lq, hi, page, &all);
+            if (rc != KF_OK || all) return rc;
+            continue;
+        }
         int64_t lo = hi > window ? hi - window : 0;
         rc = matches(req, tx, lq, WALK_PG, lo, hi, page);
         hi = lo;
