@@ -170,10 +170,12 @@ static int matches_query(kf_req *req, kf_tx *tx, const kf_list_query *lq, int f,
     int i, rc = prepare(req, tx, lq, f, st, &i);
     if (rc != KF_OK) return rc;
     kf_stmt_bind_text(*st, i++, lq->match);
-    for (int table = 0; table < (f == WALK_PG ? 2 : 1); table++) {
-        if (f == WALK_PG) kf_stmt_bind_i64(*st, i++, lo);
+    if (f == WALK_PG) { /* the range on ticket_search, then on tickets */
+        kf_stmt_bind_i64(*st, i++, lo);
         kf_stmt_bind_i64(*st, i++, hi);
+        kf_stmt_bind_i64(*st, i++, lo);
     }
+    kf_stmt_bind_i64(*st, i++, hi);
     kf_stmt_bind_i64(*st, i, lq->limit - page->n);
     return KF_OK;
 }
