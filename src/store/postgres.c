@@ -2,7 +2,9 @@
  *
  * Every transaction, read or write, holds one connection of the pool for its
  * whole length. Statements are prepared once per connection (server-side,
- * named "k<n>") and cached by SQL address, as in the SQLite backend. The SQL
+ * named "k<n>") and cached by SQL address, as in the SQLite backend; those
+ * whose plan depends on their values (kf_tx_prepare_replanned) are sent with
+ * their text each time instead, as PostgreSQL's unnamed statement. The SQL
  * is written with `?` placeholders, renumbered here to $1..$n; values travel
  * as text so the server infers each parameter's type from its context.
  *
