@@ -125,9 +125,6 @@ class Help(unittest.TestCase):
         rc, o, e = run_kefu(["serve", "--help"], env=env)
         self.assertEqual(rc, 0, "environment %r: %s" % (env, e))
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 @unittest.skipUnless(backend() == "postgres", "the pool of PostgreSQL connections")
 class PostgresPool(unittest.TestCase):
@@ -152,3 +149,7 @@ class PostgresPool(unittest.TestCase):
         self.assertEqual(self.connections(["--db-pool", "40"]), default + 24)
         # fewer threads than the cap: threads + 2
         self.assertEqual(self.connections(["--threads", "4"]), default - 10)
+
+
+if __name__ == "__main__":
+    unittest.main()
