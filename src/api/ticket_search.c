@@ -228,12 +228,13 @@ static int index_matches(kf_req *req, kf_tx *tx, const kf_list_query *lq, int64_
     return rc;
 }
 
-/* PostgreSQL: the matches with ids in [LO, HI), newest first, up to the page. */
-static int matches(kf_req *req, kf_tx *tx, const kf_list_query *lq, int f, int64_t lo, int64_t hi,
-                   kf_list_page *page)
+/* PostgreSQL: the walk's matches with ids in [LO, HI), newest first, up to
+ * the page. */
+static int walk_matches(kf_req *req, kf_tx *tx, const kf_list_query *lq, int64_t lo, int64_t hi,
+                        kf_list_page *page)
 {
     kf_stmt *st;
-    int rc = matches_query(req, tx, lq, f, lo, hi, page, &st);
+    int rc = matches_query(req, tx, lq, WALK_PG, lo, hi, page, &st);
     if (rc != KF_OK) return rc;
     while ((rc = kf_stmt_step(st)) == KF_ROW)
         kf_list_page_add(page, st);
@@ -402,7 +403,7 @@ static int pg_matches(kf_req *req, kf_tx *tx, const kf_list_query *lq, kf_list_p
             continue;
         }
         int64_t lo = hi > window ? hi - window : 0;
-        rc = matches(req, tx, lq, WALK_PG, lo, hi, page);
+        rc = walk_matches(req, tx, lq, lo, hi, page);
         hi = lo;
         window = window <= INT64_MAX / 2 ? window * 2 : window;
     }

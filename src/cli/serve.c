@@ -56,7 +56,7 @@ static int pool_size(const kf_config *cfg)
 {
     if (cfg->db_pool) return (int)cfg->db_pool;
     int n = (int)cfg->threads + 2;
-    int pg = strncmp(cfg->db, "postgres", 8) == 0;
+    int pg = kf_store_url_backend(cfg->db) == KF_BACKEND_POSTGRES;
     return pg && n > PG_POOL_DEFAULT ? PG_POOL_DEFAULT : n;
 }
 

@@ -10,13 +10,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+int kf_store_url_backend(const char *url)
+{
+    if (strncmp(url, "sqlite:", 7) == 0) return KF_BACKEND_SQLITE;
+    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
+        return KF_BACKEND_POSTGRES;
+    return 0;
+}
+
 int kf_store_open(const char *url, const kf_store_opts *opts, kf_store **out, char *err,
                   size_t errlen)
 {
     kf_store_opts defaults = {0};
     if (!opts) opts = &defaults;
     *out = NULL;
-    if (strncmp(url, "sqlite:", 7) == 0) {
+    int backend = kf_store_url_backend(url);
+    if (backend == KF_BACKEND_SQLITE) {
         const char *path = url + 7;
         if (strncmp(path, "//", 2) == 0) path += 2;
         if (!*path) {
@@ -25,7 +34,7 @@ int kf_store_open(const char *url, const kf_store_opts *opts, kf_store **out, ch
         }
         return kf_store_sqlite_ops.open(path, opts, out, err, errlen);
     }
-    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
+    if (backend == KF_BACKEND_POSTGRES)
         return kf_store_postgres_ops.open(url, opts, out, err, errlen);
     snprintf(err, errlen, "database URL must start with sqlite: or postgres:// (got %.40s)", url);
     return KF_EINVAL;

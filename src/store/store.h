@@ -42,6 +42,9 @@ typedef struct kf_tx kf_tx;
 typedef struct kf_stmt kf_stmt;
 
 enum { KF_BACKEND_SQLITE = 1, KF_BACKEND_POSTGRES = 2 };
+/* kf_store_url_backend: the backend a database URL names (sqlite:…,
+ * postgres://… or postgresql://…), or 0 when it names none. */
+int kf_store_url_backend(const char *url);
 
 typedef struct {
     int pool_size;            /* read connections (sqlite) or pool (postgres); 0 = 8 */
