@@ -103,6 +103,13 @@ static const char *const shown_counts[] = {"escalation_level", "reopen_count", "
 void kf_ticket_present(kf_req *req, kf_tx *tx, const kf_ticket_names *names, const kf_ticket *t,
                        const kf_desk_calendar *cal, int64_t now, kf_jsonw *w)
 {
+    kf_ticket_names loaded;
+    if (!names && t->names_loaded) { /* kf_ticket_read read them with the row */
+        loaded =
+            (kf_ticket_names){kf_ticket_s(t, "category_code"), kf_ticket_s(t, "category_name_zh"),
+                              kf_ticket_s(t, "category_name_en"), kf_ticket_s(t, "unit_code")};
+        names = &loaded;
+    }
     kf_jsonw_object(w);
     kf_jsonw_key(w, "id");
     kf_jsonw_int(w, kf_ticket_i(t, "id"));

@@ -83,7 +83,8 @@ int kf_ticket_with(kf_tx *tx, kf_ticket_job *j, void *ctx,
 /* kf_ticket_present: ticket T as shown to REQ's caller (clocks included;
  * CAL may be NULL to leave out the used minutes), written to W: the most
  * read answer, so written as text rather than built as a tree. What it names
- * comes from NAMES, or when NULL is read on TX. */
+ * comes from NAMES, or when NULL from what kf_ticket_read read with T, or
+ * else is read on TX. */
 void kf_ticket_present(kf_req *req, kf_tx *tx, const kf_ticket_names *names, const kf_ticket *t,
                        const kf_desk_calendar *cal, int64_t now, kf_jsonw *w);
 /* kf_ticket_project_seen: ticket ID's project into *PROJECT; KF_ENOTFOUND

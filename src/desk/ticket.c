@@ -80,7 +80,24 @@ static const column columns[] = {
 };
 #define NCOLUMNS (sizeof(columns) / sizeof(columns[0]))
 
-static const char select_sql[] = "SELECT " TICKET_COLUMNS " FROM tickets WHERE id = ?";
+/* The row and its clocks in one statement, one row per clock (on PostgreSQL
+ * each statement is a round trip: a ticket page made six); for showing, the
+ * names shown beside it too (shown_names), before the clocks' columns. */
+#define CLOCK_COLUMNS                                                                              \
+    "k.id, k.milestone, k.basis, k.target_ms, k.remind_percent, k.escalate_after_ms,"              \
+    " k.pause_on_hold, k.restart_on_reopen, k.state, k.started_at, k.due_at, k.met_at,"            \
+    " k.paused_at, k.paused_ms, k.remind_at, k.reminded_at, k.breached_at, k.escalate_at,"         \
+    " k.escalated_at"
+#define THE_TICKET "(SELECT " TICKET_COLUMNS " FROM tickets WHERE id = ?) x"
+#define ITS_CLOCKS " LEFT JOIN ticket_clocks k ON k.ticket_id = x.id"
+static const char select_sql[] = "SELECT x.*, " CLOCK_COLUMNS " FROM " THE_TICKET ITS_CLOCKS;
+static const char shown_sql[] =
+    "SELECT x.*, c.code, c.name_zh, c.name_en, u.code, " CLOCK_COLUMNS " FROM " THE_TICKET
+    " LEFT JOIN ticket_categories c ON c.id = x.category_id"
+    " LEFT JOIN units u ON u.id = x.unit_id" ITS_CLOCKS;
+static const char *const shown_names[] = {"category_code", "category_name_zh", "category_name_en",
+                                          "unit_code"};
+#define NSHOWN_NAMES (sizeof(shown_names) / sizeof(shown_names[0]))
 /* every column but id, in order */
 #define INSERT_SQL                                                                                 \
     "INSERT INTO tickets (project_id, type, channel, severity, category_id, status, is_open,"      \
@@ -162,18 +179,27 @@ static void bind_column(kf_stmt *st, int idx, const kf_ticket *t, const column *
     }
 }
 
-static int read_row(kf_stmt *st, kf_ticket *t)
+static json_t *text_value(kf_stmt *st, int col)
+{
+    return kf_stmt_isnull(st, col) ? json_null() : json_string(kf_stmt_text(st, col));
+}
+
+/* The row of ST into T; NAMED: the shown_names follow the columns. */
+static int read_row(kf_stmt *st, kf_ticket *t, int named)
 {
     t->row = json_object();
     if (!t->row) return KF_EIO;
     for (size_t i = 0; i < NCOLUMNS; i++) {
         json_t *v;
         if (columns[i].type == 's')
-            v = kf_stmt_isnull(st, (int)i) ? json_null() : json_string(kf_stmt_text(st, (int)i));
+            v = text_value(st, (int)i);
         else
             v = json_integer(kf_stmt_isnull(st, (int)i) ? 0 : kf_stmt_i64(st, (int)i));
         json_object_set_new(t->row, columns[i].name, v);
     }
+    for (size_t i = 0; named && i < NSHOWN_NAMES; i++)
+        json_object_set_new(t->row, shown_names[i], text_value(st, (int)(NCOLUMNS + i)));
+    t->names_loaded = named;
     return KF_OK;
 }
 
@@ -264,42 +290,32 @@ static int update_counts(kf_tx *tx, kf_ticket *t)
 
 /* ---- clocks ---- */
 
-static const char clock_select_sql[] =
-    "SELECT id, milestone, basis, target_ms, remind_percent, escalate_after_ms, pause_on_hold,"
-    " restart_on_reopen, state, started_at, due_at, met_at, paused_at, paused_ms, remind_at,"
-    " reminded_at, breached_at, escalate_at, escalated_at FROM ticket_clocks WHERE ticket_id = ?";
-
-static int load_clocks(kf_tx *tx, kf_ticket *t)
+/* The clock in columns [BASE, BASE + 19) of ST's row, if any, into T. */
+static void clock_read(kf_stmt *st, int base, kf_ticket *t)
 {
-    kf_stmt *st;
-    int rc = kf_tx_query(tx, &st, clock_select_sql, "i", kf_ticket_i(t, "id"));
-    if (rc != KF_OK) return rc;
-    while ((rc = kf_stmt_step(st)) == KF_ROW) {
-        int m = kf_milestone_parse(kf_stmt_text(st, 1));
-        if (m < 0) continue;
-        kf_clock *c = &t->clocks[m];
-        memset(c, 0, sizeof(*c));
-        c->id = kf_stmt_i64(st, 0);
-        c->t.milestone = (kf_milestone)m;
-        int basis = kf_basis_parse(kf_stmt_text(st, 2));
-        c->t.basis = basis < 0 ? KF_BASIS_WORKING : (kf_basis)basis;
-        c->t.target_ms = kf_stmt_i64(st, 3);
-        c->t.remind_percent = (int)kf_stmt_i64(st, 4);
-        c->t.escalate_after_ms = kf_stmt_i64(st, 5);
-        c->t.pause_on_hold = (int)kf_stmt_i64(st, 6);
-        c->t.restart_on_reopen = (int)kf_stmt_i64(st, 7);
-        int state = kf_clock_state_parse(kf_stmt_text(st, 8));
-        c->state = state < 0 ? KF_CLOCK_CANCELLED : (kf_clock_state)state;
-        int64_t *times[] = {&c->started_at,  &c->due_at,      &c->met_at,      &c->paused_at,
-                            &c->paused_ms,   &c->remind_at,   &c->reminded_at, &c->breached_at,
-                            &c->escalate_at, &c->escalated_at};
-        for (int i = 0; i < 10; i++)
-            *times[i] = kf_stmt_isnull(st, 9 + i) ? 0 : kf_stmt_i64(st, 9 + i);
-        t->has_clock[m] = 1;
-        t->stored[m] = *c;
-    }
-    t->clocks_loaded = 1;
-    return rc == KF_DONE ? KF_OK : rc;
+    if (kf_stmt_isnull(st, base)) return; /* a ticket without clocks */
+    int m = kf_milestone_parse(kf_stmt_text(st, base + 1));
+    if (m < 0) return;
+    kf_clock *c = &t->clocks[m];
+    memset(c, 0, sizeof(*c));
+    c->id = kf_stmt_i64(st, base);
+    c->t.milestone = (kf_milestone)m;
+    int basis = kf_basis_parse(kf_stmt_text(st, base + 2));
+    c->t.basis = basis < 0 ? KF_BASIS_WORKING : (kf_basis)basis;
+    c->t.target_ms = kf_stmt_i64(st, base + 3);
+    c->t.remind_percent = (int)kf_stmt_i64(st, base + 4);
+    c->t.escalate_after_ms = kf_stmt_i64(st, base + 5);
+    c->t.pause_on_hold = (int)kf_stmt_i64(st, base + 6);
+    c->t.restart_on_reopen = (int)kf_stmt_i64(st, base + 7);
+    int state = kf_clock_state_parse(kf_stmt_text(st, base + 8));
+    c->state = state < 0 ? KF_CLOCK_CANCELLED : (kf_clock_state)state;
+    int64_t *times[] = {&c->started_at,  &c->due_at,      &c->met_at,      &c->paused_at,
+                        &c->paused_ms,   &c->remind_at,   &c->reminded_at, &c->breached_at,
+                        &c->escalate_at, &c->escalated_at};
+    for (int i = 0; i < 10; i++)
+        *times[i] = kf_stmt_isnull(st, base + 9 + i) ? 0 : kf_stmt_i64(st, base + 9 + i);
+    t->has_clock[m] = 1;
+    t->stored[m] = *c;
 }
 
 static void bind_time(kf_stmt *st, int idx, int64_t v)
@@ -484,21 +500,26 @@ int kf_ticket_insert(kf_tx *tx, kf_ticket *t, const kf_workcal *cal)
 }
 
 /* Loads ticket ID into T; FOR_WRITE: also what a save compares with (the
- * queue counts it was in, the facts' mark), which showing does not need. */
+ * queue counts it was in, the facts' mark), which showing does not need,
+ * and showing's names, which a write does not. */
 static int load(kf_tx *tx, int64_t id, kf_ticket *t, int for_write)
 {
     memset(t, 0, sizeof(*t));
     kf_stmt *st;
-    int rc = kf_tx_query(tx, &st, select_sql, "i", id);
+    int rc = kf_tx_query(tx, &st, for_write ? select_sql : shown_sql, "i", id);
     if (rc != KF_OK) return rc;
     rc = kf_stmt_step(st);
     if (rc != KF_ROW) return rc == KF_DONE ? KF_ENOTFOUND : rc;
-    rc = read_row(st, t);
-    if (rc != KF_OK) return rc;
+    if ((rc = read_row(st, t, !for_write)) != KF_OK) return rc;
+    int clocks_at = (int)NCOLUMNS + (for_write ? 0 : (int)NSHOWN_NAMES);
+    do
+        clock_read(st, clocks_at, t);
+    while ((rc = kf_stmt_step(st)) == KF_ROW);
+    if (rc != KF_DONE) return rc;
+    t->clocks_loaded = 1;
     if (for_write && !(t->before_counts = kf_ticket_buckets(t))) return KF_EIO;
-    rc = load_clocks(tx, t);
-    if (rc == KF_OK && for_write) kf_ticket_facts_mark(t, 0);
-    return rc;
+    if (for_write) kf_ticket_facts_mark(t, 0);
+    return KF_OK;
 }
 
 int kf_ticket_lock(kf_tx *tx, int64_t id, int64_t version, kf_ticket *t)

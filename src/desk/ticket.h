@@ -44,6 +44,7 @@ typedef struct {
     int nextra;
     int handed_over; /* this write dispatched, transferred or re-dispatched it (1, or 2: a transfer)
                       */
+    int names_loaded; /* kf_ticket_read: the row has the names shown beside it */
 } kf_ticket;
 
 /* Field access on the row. */
@@ -81,7 +82,9 @@ void kf_ticket_moved(kf_ticket *t, kf_ticket_state from, kf_ticket_state to, int
  * counts and facts as they are (a note): bumps the version and updated_at
  * to NOW without loading or saving the ticket; *PROJECT gets its project. */
 int kf_ticket_touch(kf_tx *tx, int64_t id, int64_t version, int64_t now, int64_t *project);
-/* kf_ticket_read: the row and clocks for showing (no lock). */
+/* kf_ticket_read: the row and clocks for showing (no lock), and in the same
+ * statement what is shown beside them: row members category_code,
+ * category_name_zh, category_name_en and unit_code (NULL: none). */
 int kf_ticket_read(kf_tx *tx, int64_t id, kf_ticket *t);
 /* kf_ticket_save: writes the changed row and clocks, the counts, the next
  * deadline and alarm, and the facts of the change (counted on NOW's day in

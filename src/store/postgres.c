@@ -16,7 +16,7 @@
  * that cannot be striped, a department's round-robin turn, moves on in a
  * statement of its own on a few more connections (kf_tx_aside), whose commit
  * does not wait for the disk. A transaction's BEGIN goes with its first
- * statement, in one round trip.
+ * statement, in one round trip, and a read's COMMIT is not waited for.
  *
  * A failed statement aborts the whole PostgreSQL transaction, so after one
  * failure every later statement of the transaction fails at once and the
@@ -72,6 +72,7 @@ struct pg_conn {
     const char *begin_sql; /* the transaction's BEGIN, not yet sent (see conn_begin) */
     int index;             /* in the pool: the stripe of its transactions */
     int failed;            /* a statement failed: the server aborted the transaction */
+    int commit_sent;       /* a read's COMMIT, its answer not yet taken (conn_settle) */
     char err[256];
     pg_conn *next_free;
 };
@@ -335,6 +336,22 @@ static int conn_end(pg_conn *c, int commit)
     return committed ? KF_OK : KF_EDB;
 }
 
+/* Takes the answer to a read's COMMIT, sent without waiting for it
+ * (pg_read_end): it has usually arrived by the connection's next use. A
+ * failure there changes nothing the read answered; a connection lost on the
+ * way is found and reset by the next BEGIN. */
+static void conn_settle(pg_conn *c)
+{
+    if (!c->commit_sent) return;
+    c->commit_sent = 0;
+    for (PGresult *r; (r = PQgetResult(c->pg));) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            kf_log_msg(c->log, KF_LOG_WARN, "postgres: a read's COMMIT failed",
+                       PQresultErrorMessage(r));
+        PQclear(r);
+    }
+}
+
 static pg_conn *take_from(pg_store *s, pg_pool *p)
 {
     pthread_mutex_lock(&s->mu);
@@ -344,6 +361,7 @@ static pg_conn *take_from(pg_store *s, pg_pool *p)
     p->free = c->next_free;
     pthread_mutex_unlock(&s->mu);
     c->tx.base.store = &s->base;
+    conn_settle(c);
     return c;
 }
 
@@ -351,8 +369,10 @@ static void give_to(pg_store *s, pg_pool *p, pg_conn *c)
 {
     conn_end_statements(c);
     c->begin_sql = NULL;
-    /* never hand on a connection inside a transaction */
-    if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+    /* never hand on a connection inside a transaction (a COMMIT on its way
+     * ends one) */
+    if (!c->commit_sent && PQstatus(c->pg) == CONNECTION_OK &&
+        PQtransactionStatus(c->pg) != PQTRANS_IDLE)
         PQclear(PQexec(c->pg, "ROLLBACK"));
     pthread_mutex_lock(&s->mu);
     c->next_free = p->free;
@@ -386,10 +406,19 @@ static int pg_read_begin(kf_store *base, kf_tx **out)
     return KF_OK;
 }
 
+/* A read's COMMIT goes without waiting for its answer: a read-only
+ * transaction has nothing to make durable, and the wait was one round trip
+ * of every read request (taken by conn_settle). */
 static void pg_read_end(kf_store *base, kf_tx *tx)
 {
     pg_conn *c = ((pg_tx *)tx)->conn;
-    conn_end(c, 1);
+    if (c->begin_sql || c->failed || PQstatus(c->pg) != CONNECTION_OK) {
+        conn_end(c, 1);
+    } else {
+        conn_end_statements(c);
+        c->commit_sent = PQsendQuery(c->pg, "COMMIT");
+        if (!c->commit_sent) conn_end(c, 1);
+    }
     give_conn((pg_store *)base, c);
 }
 

@@ -294,6 +294,26 @@ class ComplaintFlow(DeskCase):
             names.add(made["category"]["name"])
         self.assertEqual(len(names), 2, names)  # one name in English, one in Chinese
 
+    def test_a_ticket_read_names_its_category_and_unit_or_none(self):
+        """A ticket page names the category (in the reader's language) and the unit's code,
+        read with the ticket itself; a ticket with neither shows none of them."""
+        unit, person = self.household()
+        t = self.create(category_id=self.cat("noise"), person_id=person["id"], unit_id=unit["id"])
+        bare = self.create()
+        cats = {c["code"]: c for c in self.as_("admin").get("/api/v1/ticket-categories")
+                .json()["items"]}
+        zh = self.server.login("agent", DEMO_PASSWORD, lang="zh-CN")
+        for client, name in ((self.as_("agent"), cats["noise"]["name_en"]),
+                             (zh, cats["noise"]["name_zh"])):
+            read = self.ticket(t["id"], client)
+            self.assertEqual(read["category"], {"id": self.cat("noise"), "code": "noise",
+                                                "name": name})
+            self.assertEqual((read["caller"]["unit_id"], read["caller"]["unit_code"]),
+                             (unit["id"], unit["code"]))
+            b = self.ticket(bare["id"], client)
+            self.assertEqual((b["category"], b["caller"]["unit_id"], b["caller"]["unit_code"]),
+                             (None, None, None))
+
     def test_complaint_from_call_to_resolution(self):
         tech, tech_c = self.uid("technician"), self.as_("technician")
         unit, person = self.household(warranty_end="2099-12-31")
