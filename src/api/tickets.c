@@ -190,6 +190,8 @@ typedef struct {
     /* the ticket as built before dispatch (intake_build); owned */
     int built;
     kf_ticket_names names; /* what the answer names, read by intake_build */
+    int64_t unit_building; /* what check_unit read of the unit, for T */
+    const char *unit_warranty_end;
     kf_ticket t;
     kf_desk_calendar *cal;
 } intake;
@@ -219,14 +221,21 @@ static int check_category(kf_tx *tx, kf_input *in, int64_t category, kf_ticket_n
     return KF_OK;
 }
 
-/* The unit must be in the ticket's project; its code goes into IT->names. */
+/* The unit must be in the ticket's project; its code goes into IT->names,
+ * what routing and the facts read of it into IT (one statement, not three). */
 static int check_unit(kf_tx *tx, intake *it)
 {
     kf_stmt *st;
-    int rc = kf_tx_query(tx, &st, "SELECT project_id, code FROM units WHERE id = ?", "i", it->unit);
+    int rc = kf_tx_query(
+        tx, &st, "SELECT project_id, code, building_id, warranty_end FROM units WHERE id = ?", "i",
+        it->unit);
     if (rc == KF_OK) rc = kf_stmt_step(st);
     if (rc == KF_ROW && kf_stmt_i64(st, 0) == it->project) {
-        it->names.unit_code = kf_arena_strdup(&it->job.req->arena, kf_stmt_text(st, 1));
+        kf_arena *a = &it->job.req->arena;
+        it->names.unit_code = kf_arena_strdup(a, kf_stmt_text(st, 1));
+        it->unit_building = kf_stmt_i64(st, 2);
+        const char *warranty_end = kf_stmt_text(st, 3);
+        it->unit_warranty_end = warranty_end ? kf_arena_strdup(a, warranty_end) : NULL;
         return KF_OK;
     }
     if (rc != KF_ROW && rc != KF_DONE) return rc;
@@ -293,6 +302,7 @@ static void fill_intake(kf_ticket *t, const intake *it)
     kf_ticket_set_i(t, "category_id", it->category);
     kf_ticket_set_i(t, "person_id", it->person);
     kf_ticket_set_i(t, "unit_id", it->unit);
+    if (it->unit) kf_ticket_unit_known(t, it->unit_building, it->unit_warranty_end);
     kf_ticket_set_s(t, "caller_name", it->caller_name ? it->caller_name : "");
     kf_ticket_set_s(t, "caller_phone", it->phone[0] ? it->phone : NULL);
     kf_ticket_set_s(t, "subject", it->subject);

@@ -5,24 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The unit's building and warranty end, for the rule conditions. */
-static int unit_facts(kf_tx *tx, int64_t unit, int64_t *building, char *warranty, size_t len)
-{
-    *building = 0;
-    warranty[0] = '\0';
-    if (!unit) return KF_OK;
-    kf_stmt *st;
-    int rc =
-        kf_tx_query(tx, &st, "SELECT building_id, warranty_end FROM units WHERE id = ?", "i", unit);
-    if (rc != KF_OK) return rc;
-    rc = kf_stmt_step(st);
-    if (rc == KF_DONE) return KF_OK;
-    if (rc != KF_ROW) return rc;
-    *building = kf_stmt_i64(st, 0);
-    if (kf_stmt_text(st, 1)) snprintf(warranty, len, "%s", kf_stmt_text(st, 1));
-    return KF_OK;
-}
-
 /* The project's first department of KIND (0: none); MIN, not ORDER BY, so no
  * sort runs on every intake. */
 static int department_of_kind(kf_tx *tx, int64_t project, const char *kind, int64_t *out)
@@ -37,7 +19,7 @@ typedef struct {
     const int64_t *chain; /* the ticket's category and its ancestors */
     int nchain;
     int64_t building;
-    char warranty[16];
+    const char *warranty; /* the unit's end of warranty, "" when none */
     const char *today;
 } facts;
 
@@ -69,9 +51,10 @@ int kf_desk_route(kf_tx *tx, kf_ticket *t, const char *today)
     int rc = kf_ticket_categories(tx, t);
     f.chain = t->chain;
     f.nchain = t->nchain;
-    if (rc == KF_OK)
-        rc = unit_facts(tx, kf_ticket_i(t, "unit_id"), &f.building, f.warranty, sizeof(f.warranty));
+    if (rc == KF_OK) rc = kf_ticket_unit(tx, t);
     if (rc != KF_OK) return rc;
+    f.building = t->building;
+    f.warranty = t->warranty_end;
     int64_t project = kf_ticket_i(t, "project_id");
     kf_stmt *st;
     rc = kf_tx_query(tx, &st,

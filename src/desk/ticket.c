@@ -236,16 +236,6 @@ static int in_buckets(const json_t *list, const char *s)
     return 0;
 }
 
-static int bump(kf_tx *tx, int64_t project, const char *bucket, int64_t stripe, int64_t delta)
-{
-    return kf_tx_exec(
-        tx, NULL,
-        "INSERT INTO ticket_counts (project_id, bucket, stripe, n) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (project_id, bucket, stripe)"
-        " DO UPDATE SET n = ticket_counts.n + ?",
-        "isiii", project, bucket, stripe, delta, delta);
-}
-
 typedef struct {
     const char *bucket;
     int delta;
@@ -254,6 +244,42 @@ typedef struct {
 static int by_bucket(const void *a, const void *b)
 {
     return strcmp(((const count_change *)a)->bucket, ((const count_change *)b)->bucket);
+}
+
+/* Up to four counters changed in one statement (a new ticket changes three:
+ * on PostgreSQL each statement is a round trip). The rows are locked in
+ * their order in VALUES. */
+#define COUNT_ROW "(?, ?, ?, ?)"
+#define COUNTS_UPSERT(rows)                                                                        \
+    "INSERT INTO ticket_counts (project_id, bucket, stripe, n) VALUES " rows                       \
+    " ON CONFLICT (project_id, bucket, stripe) DO UPDATE SET n = ticket_counts.n + excluded.n"
+static const char *const counts_upsert[] = {
+    COUNTS_UPSERT(COUNT_ROW),
+    COUNTS_UPSERT(COUNT_ROW ", " COUNT_ROW),
+    COUNTS_UPSERT(COUNT_ROW ", " COUNT_ROW ", " COUNT_ROW),
+    COUNTS_UPSERT(COUNT_ROW ", " COUNT_ROW ", " COUNT_ROW ", " COUNT_ROW),
+};
+#define COUNTS_PER_STATEMENT (sizeof(counts_upsert) / sizeof(counts_upsert[0]))
+
+/* Adds CHANGES (N, in bucket order) to PROJECT's counters of STRIPE. */
+static int bump(kf_tx *tx, int64_t project, int64_t stripe, const count_change *changes, size_t n)
+{
+    int rc = KF_OK;
+    for (size_t done = 0, k; done < n && rc == KF_OK; done += k) {
+        k = n - done < COUNTS_PER_STATEMENT ? n - done : COUNTS_PER_STATEMENT;
+        kf_stmt *st;
+        if ((rc = kf_tx_prepare(tx, counts_upsert[k - 1], &st)) != KF_OK) return rc;
+        for (size_t i = 0; i < k; i++) {
+            int at = (int)(4 * i);
+            kf_stmt_bind_i64(st, at + 1, project);
+            kf_stmt_bind_text(st, at + 2, changes[done + i].bucket);
+            kf_stmt_bind_i64(st, at + 3, stripe);
+            kf_stmt_bind_i64(st, at + 4, changes[done + i].delta);
+        }
+        rc = kf_stmt_step(st);
+        rc = rc == KF_DONE ? KF_OK : rc;
+    }
+    return rc;
 }
 
 /* The buckets the ticket left and joined. They are applied in name order:
@@ -280,9 +306,7 @@ static int update_counts(kf_tx *tx, kf_ticket *t)
     int64_t project = kf_ticket_i(t, "project_id");
     /* the transaction's own rows: concurrent writes never wait on each other here */
     int64_t stripe = kf_tx_stripe(tx);
-    int rc = KF_OK;
-    for (i = 0; i < n && rc == KF_OK; i++)
-        rc = bump(tx, project, changes[i].bucket, stripe, changes[i].delta);
+    int rc = bump(tx, project, stripe, changes, n);
     json_decref(t->before_counts); /* the names in CHANGES are not used after this */
     t->before_counts = after;
     return rc;
@@ -665,5 +689,34 @@ int kf_ticket_categories(kf_tx *tx, kf_ticket *t)
         category = parent;
     }
     t->chain_known = 1;
+    return KF_OK;
+}
+
+void kf_ticket_unit_known(kf_ticket *t, int64_t building, const char *warranty_end)
+{
+    t->unit_of = kf_ticket_i(t, "unit_id");
+    t->building = building;
+    snprintf(t->warranty_end, sizeof(t->warranty_end), "%s", warranty_end ? warranty_end : "");
+    t->unit_known = 1;
+}
+
+int kf_ticket_unit(kf_tx *tx, kf_ticket *t)
+{
+    int64_t unit = kf_ticket_i(t, "unit_id");
+    if (t->unit_known && t->unit_of == unit) return KF_OK;
+    if (!unit) {
+        kf_ticket_unit_known(t, 0, NULL);
+        return KF_OK;
+    }
+    kf_stmt *st;
+    int rc =
+        kf_tx_query(tx, &st, "SELECT building_id, warranty_end FROM units WHERE id = ?", "i", unit);
+    if (rc == KF_OK) rc = kf_stmt_step(st);
+    if (rc == KF_ROW)
+        kf_ticket_unit_known(t, kf_stmt_i64(st, 0), kf_stmt_text(st, 1));
+    else if (rc == KF_DONE)
+        kf_ticket_unit_known(t, 0, NULL);
+    else
+        return rc;
     return KF_OK;
 }

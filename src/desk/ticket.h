@@ -38,6 +38,11 @@ typedef struct {
      * (valid while chain_of is the row's category_id and chain_known is set) */
     int64_t chain[8], chain_of;
     int nchain, chain_known;
+    /* its unit's building and warranty end, read once for routing and the
+     * facts (valid while unit_of is the row's unit_id and unit_known is set) */
+    int64_t building, unit_of;
+    char warranty_end[16];
+    int unit_known;
     /* the ticket as loaded, and facts the write names itself (rollup.h) */
     kf_rollup_mark mark;
     kf_rollup_extra extra[KF_ROLLUP_EXTRA_MAX];
@@ -133,5 +138,11 @@ void kf_ticket_clocks_write(const kf_ticket *t, const kf_workcal *cal, int64_t n
 /* kf_ticket_categories: T's category and its ancestors (up to 8, nearest
  * first), read once per category and kept on T; T->chain, T->nchain. */
 int kf_ticket_categories(kf_tx *tx, kf_ticket *t);
+/* kf_ticket_unit: T's unit's building and warranty end (0 and "" without a
+ * unit, or none recorded), read once per unit and kept on T:
+ * T->building, T->warranty_end. kf_ticket_unit_known: what the caller read
+ * of T's unit itself (WARRANTY_END may be NULL). */
+int kf_ticket_unit(kf_tx *tx, kf_ticket *t);
+void kf_ticket_unit_known(kf_ticket *t, int64_t building, const char *warranty_end);
 
 #endif

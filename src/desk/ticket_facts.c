@@ -172,14 +172,9 @@ int kf_ticket_facts_record(kf_tx *tx, kf_ticket *t, const kf_workcal *cal, int64
     kf_fact f[MAX_FACTS];
     size_t n = kf_ticket_facts_collect(t, cal, now, f);
     int rc = KF_OK;
-    int64_t unit = kf_ticket_i(t, "unit_id");
-    if (n && unit) {
-        int64_t building = 0;
-        rc = kf_tx_i64(tx, &building, "SELECT building_id FROM units WHERE id = ?", "i", unit);
-        if (rc == KF_ENOTFOUND) rc = KF_OK;
+    if (n && (rc = kf_ticket_unit(tx, t)) == KF_OK)
         for (size_t i = 0; i < n; i++)
-            f[i].building = building;
-    }
+            f[i].building = t->building;
     if (rc == KF_OK) rc = kf_rollup_record(tx, f, n);
     if (rc == KF_OK) kf_ticket_facts_mark(t, 0); /* a second save counts only what follows */
     return rc;
